@@ -1,0 +1,2 @@
+/* district-hub: packs, publishes and serves content (commands grow with the issues). */
+int main(void) { return 0; }

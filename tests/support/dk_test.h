@@ -1,0 +1,34 @@
+/* dk_test.h: helpers shared by the cmocka test programs (temporary folders, files, paths). */
+#ifndef DK_TEST_H
+#define DK_TEST_H
+
+#include <setjmp.h> /* cmocka needs these before its header */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stddef.h>
+
+/* A fresh empty directory under $TMPDIR (or /tmp), removed by dkt_rmdir(). Returns a static
+ * buffer's copy: the caller frees it with free(). Fails the test on error. */
+char *dkt_mkdtemp(const char *tag);
+void dkt_rmdir(char *dir); /* removes the tree and frees the string; accepts NULL */
+
+/* Writes text to dir/rel, creating parent folders. Fails the test on error. */
+void dkt_write(const char *dir, const char *rel, const char *text);
+void dkt_write_bytes(const char *dir, const char *rel, const void *data, size_t len);
+
+/* Reads dir/rel into a new NUL-terminated buffer (free() it); NULL if it does not exist. */
+char *dkt_read(const char *dir, const char *rel, size_t *len);
+
+/* The source tree (DK_SOURCE_DIR from ctest, else the current directory's ..). Borrowed. */
+const char *dkt_source_dir(void);
+
+/* A path inside the source tree in a static buffer (valid until the next call). */
+const char *dkt_source_path(const char *rel);
+
+/* Counts the regular files below dir, recursively. */
+int dkt_count_files(const char *dir);
+
+#endif
