@@ -331,3 +331,22 @@ dk_err dk_fs_list(const char *dir, size_t max, char ***names, size_t *count)
     *count = i;
     return DK_OK;
 }
+
+int dk_fs_remove_stale_temps(const char *dir)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (dk_fs_list(dir, 1000000, &names, &n) != DK_OK)
+        return -1;
+    int removed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = strstr(names[i], ".tmp-");
+        if (!t || strlen(t) != 11) /* ".tmp-" and the six characters of mkostemp */
+            continue;
+        char path[4096];
+        if (dk_fs_join(path, sizeof path, dir, names[i]) == DK_OK && unlink(path) == 0)
+            removed++;
+    }
+    free(names);
+    return removed;
+}

@@ -33,6 +33,11 @@ dk_err dk_fs_mkdirs(const char *dir, unsigned mode) DK_MUST_CHECK;
 /* Removes a directory tree (no symlinks are followed). A missing path is not an error. */
 dk_err dk_fs_remove_tree(const char *path) DK_MUST_CHECK;
 
+/* Removes the temporary files that dk_fs_write_atomic() leaves in dir when the process dies
+ * mid-write ("NAME.tmp-XXXXXX"). Call it at start-up on folders the process owns. Returns how
+ * many were removed, or -1 if dir cannot be read. */
+int dk_fs_remove_stale_temps(const char *dir);
+
 /* 1 if path exists (any type), 0 if not. */
 int dk_fs_exists(const char *path);
 /* 1 if path is a directory, 0 otherwise. */

@@ -8,7 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* A fresh empty directory under $TMPDIR (or /tmp), removed by dkt_rmdir(). Returns a static
  * buffer's copy: the caller frees it with free(). Fails the test on error. */
@@ -30,5 +31,13 @@ const char *dkt_source_path(const char *rel);
 
 /* Counts the regular files below dir, recursively. */
 int dkt_count_files(const char *dir);
+
+/* A small valid content tree (one district "hoerde", group "hoerde-ag-see", project
+ * "hoerde-lichterfest", one date, the three pages) in a new temporary folder; dkt_rmdir() it.
+ * The JSON texts are exported so that tests can write broken variants of them. */
+char *dkt_make_content(void);
+extern const char *const dkt_district_json, *const dkt_group_json, *const dkt_project_json,
+    *const dkt_dates_json;
+extern const unsigned char dkt_png_2x1[33], dkt_png_bomb[33];
 
 #endif
