@@ -137,6 +137,10 @@ static void test_first_start_installs_the_bundle_and_later_starts_keep_it(void *
     assert_int_equal(dkt_count_files(objs), 2);
     assert_int_equal(dk_bundle_ensure(bundle, data, &installed), DK_OK);
     assert_int_equal(installed, 0);
+    /* A write that a power cut interrupted leaves a temporary file; start-up removes it. */
+    dkt_write(objs, "0123.tmp-AbC123", "half an object");
+    assert_int_equal(dk_bundle_ensure(bundle, data, &installed), DK_OK);
+    assert_int_equal(dkt_count_files(objs), 2);
     dkt_rmdir(tmp);
     dkt_rmdir(content);
 }

@@ -396,6 +396,13 @@ dk_err dk_bundle_ensure(const char *bundle_dir, const char *data_dir, int *insta
     dk_err err = dk_bundle_db_path(data_dir, db, sizeof db);
     if (err)
         return err;
+    /* Left-overs of writes that a power cut interrupted: never valid, always safe to remove. */
+    char objdir[4096];
+    if (dk_fs_join(objdir, sizeof objdir, data_dir, DK_BUNDLE_OBJECTS) == DK_OK &&
+        dk_fs_is_dir(objdir))
+        dk_fs_remove_stale_temps(objdir);
+    if (dk_fs_is_dir(data_dir))
+        dk_fs_remove_stale_temps(data_dir);
     dk_store *s = NULL;
     err = dk_store_open(db, &s);
     if (!err)

@@ -61,7 +61,8 @@ dk_err dk_bundle_install(const char *bundle_dir, const char *data_dir) DK_MUST_C
 
 /* Makes sure data_dir holds usable content: if data_dir/content.db opens and passes its
  * integrity check nothing happens (*installed = 0); otherwise the bundle in bundle_dir is
- * installed (*installed = 1). This is how a kiosk starts with no network at all, and how it heals
+ * installed (*installed = 1). Temporary files that an interrupted write left behind are removed
+ * first. This is how a kiosk starts with no network at all, and how it heals
  * a database that was damaged on disk. */
 dk_err dk_bundle_ensure(const char *bundle_dir, const char *data_dir, int *installed) DK_MUST_CHECK;
 
