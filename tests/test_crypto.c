@@ -68,6 +68,17 @@ static void test_wipe_clears_memory(void **state)
         assert_int_equal(secret[i], 0);
 }
 
+static void test_pin_hash_verifies_only_the_right_pin(void **state)
+{
+    char hash[DK_PIN_HASH_MAX];
+    assert_int_equal(dk_pin_hash("2468", hash, sizeof hash), DK_OK);
+    assert_non_null(strstr(hash, "$argon2id$"));
+    assert_int_equal(dk_pin_verify(hash, "2468"), DK_OK);
+    assert_int_equal(dk_pin_verify(hash, "2469"), DK_ERR_CRYPTO);
+    assert_int_equal(dk_pin_verify(hash, ""), DK_ERR_CRYPTO);
+    assert_int_equal(dk_pin_verify("plain-text-pin", "2468"), DK_ERR_INVALID);
+}
+
 int main(void)
 {
     assert_int_equal(dk_crypto_init(), DK_OK);
@@ -77,6 +88,7 @@ int main(void)
         cmocka_unit_test(test_file_hash_is_bounded),
         cmocka_unit_test(test_hex_round_trip_and_rejects),
         cmocka_unit_test(test_wipe_clears_memory),
+        cmocka_unit_test(test_pin_hash_verifies_only_the_right_pin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,3 +127,24 @@ void dk_wipe(void *p, size_t len)
 {
     sodium_memzero(p, len);
 }
+
+_Static_assert(DK_PIN_HASH_MAX >= crypto_pwhash_STRBYTES, "PIN hash buffer too small");
+
+dk_err dk_pin_hash(const char *pin, char *out, size_t outsz)
+{
+    if (outsz < crypto_pwhash_STRBYTES)
+        return dk_error_set(DK_ERR_INVALID, "PIN hash buffer too small");
+    if (crypto_pwhash_str(out, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return dk_error_set(DK_ERR_NOMEM, "not enough memory to hash the PIN");
+    return DK_OK;
+}
+
+dk_err dk_pin_verify(const char *hash, const char *pin)
+{
+    if (strncmp(hash, "$argon2id$", 10) != 0 || strlen(hash) >= crypto_pwhash_STRBYTES)
+        return dk_error_set(DK_ERR_INVALID, "the PIN hash is not an Argon2id hash");
+    if (crypto_pwhash_str_verify(hash, pin, strlen(pin)) != 0)
+        return dk_error_set(DK_ERR_CRYPTO, "wrong PIN");
+    return DK_OK;
+}

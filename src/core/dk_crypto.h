@@ -38,6 +38,14 @@ void dk_hex_encode(const unsigned char *bin, size_t len, char *hex);
 /* Decodes exactly len bytes from hex (2*len hex digits, then NUL). DK_ERR_INVALID otherwise. */
 dk_err dk_hex_decode(const char *hex, unsigned char *bin, size_t len) DK_MUST_CHECK;
 
+/* PINs and passwords: Argon2id hashes in libsodium's string format (crypto_pwhash_str).
+ * dk_pin_hash writes the hash of pin into out (size DK_PIN_HASH_MAX); it is slow on purpose
+ * (interactive limits). dk_pin_verify returns DK_OK when pin matches hash, DK_ERR_CRYPTO when it
+ * does not, DK_ERR_INVALID for a hash that is not in that format. */
+#define DK_PIN_HASH_MAX 128
+dk_err dk_pin_hash(const char *pin, char *out, size_t outsz) DK_MUST_CHECK;
+dk_err dk_pin_verify(const char *hash, const char *pin) DK_MUST_CHECK;
+
 /* Overwrites memory so that the compiler cannot drop the write (for plaintext, keys). */
 void dk_wipe(void *p, size_t len);
 

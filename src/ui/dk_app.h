@@ -1,0 +1,74 @@
+/* dk_app.h: the kiosk's screens and visitor session: navigation, language, accessibility modes,
+ * idle reset and the attract loop. Built on dk_ui; no SDL, so it runs in unit tests. */
+#ifndef DK_APP_H
+#define DK_APP_H
+
+#include "dk_config.h"
+#include "dk_store.h"
+#include "dk_ui.h"
+
+#include <stdint.h>
+
+typedef enum dk_screen {
+    DK_SCREEN_ATTRACT,
+    DK_SCREEN_HOME,
+    DK_SCREEN_DISTRICT,
+    DK_SCREEN_PROJECTS,
+    DK_SCREEN_PROJECT,
+    DK_SCREEN_GROUPS,
+    DK_SCREEN_GROUP,
+    DK_SCREEN_DATES,
+    DK_SCREEN_PAGE,
+    DK_SCREEN_SEARCH,
+    DK_SCREEN_STAFF,
+    DK_SCREEN_COUNT
+} dk_screen;
+
+/* Facts the staff screen shows that only the application knows. */
+typedef struct dk_app_status {
+    long long uptime_s;
+    long long memory_kb; /* resident set size */
+    const char *app_version;
+} dk_app_status;
+
+typedef struct dk_app dk_app;
+
+/* A new visitor session on the attract screen. cfg and store are borrowed and must outlive the
+ * app (dk_app_set_store() swaps the store). NULL on out of memory. */
+dk_app *dk_app_new(const dk_config *cfg, dk_store *store);
+void dk_app_free(dk_app *app); /* accepts NULL */
+
+/* New content: taken at once while nobody uses the kiosk (attract screen), otherwise at the
+ * next reset, so a visitor is never disturbed mid-session. Returns 1 if it was taken now. The
+ * caller closes the old store once dk_app_store_in_use() no longer returns it. */
+int dk_app_offer_store(dk_app *app, dk_store *store);
+dk_store *dk_app_store_in_use(const dk_app *app);
+
+/* Builds one frame into ui for a screen of width x height px at now_ms. The theme and metrics
+ * follow the visitor's accessibility choices. */
+void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms);
+
+/* Milliseconds until the app needs a frame without any input (next slide, idle warning,
+ * countdown tick), or -1 if it can sleep until input arrives. */
+long dk_app_next_wakeup(const dk_app *app, uint32_t now_ms);
+
+/* 1 once the staff chose "quit for maintenance". */
+int dk_app_quit_requested(const dk_app *app);
+
+void dk_app_set_status(dk_app *app, const dk_app_status *status);
+
+/* For tests and the staff screen. */
+dk_screen dk_app_screen(const dk_app *app);
+dk_lang dk_app_lang(const dk_app *app);
+int dk_app_large_text(const dk_app *app);
+int dk_app_high_contrast(const dk_app *app);
+int dk_app_low_reach(const dk_app *app);
+const char *dk_app_search_text(const dk_app *app);
+int dk_app_nav_depth(const dk_app *app);
+const char *dk_screen_name(dk_screen s); /* "home", "district", ... */
+
+/* Metrics and theme the app uses for a screen of this size (for the backend's fonts). */
+void dk_app_metrics(const dk_app *app, int width, int height, dk_metrics *out);
+dk_theme dk_app_theme(const dk_app *app);
+
+#endif
