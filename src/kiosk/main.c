@@ -1,47 +1,69 @@
-/* district-kiosk: entry point. Reads the settings, makes sure the bundled content is installed,
- * and (until the touch UI lands) reports what content it would show. */
+/* district-kiosk: entry point and main loop. Reads the settings, makes sure content is installed,
+ * opens the window and runs the visitor session; sleeps in SDL_WaitEventTimeout until input or
+ * the next timer, and draws only when something changed. */
+#include "dk_app.h"
 #include "dk_bundle.h"
 #include "dk_config.h"
 #include "dk_crypto.h"
+#include "dk_fs.h"
 #include "dk_log.h"
 #include "dk_store.h"
+#include "kiosk_fonts.h"
+#include "kiosk_images.h"
+#include "kiosk_render.h"
+#include "kiosk_script.h"
 
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef DK_DATADIR
 #define DK_DATADIR "/usr/share/district-kiosk"
 #endif
+#define APP_VERSION "0.1.0"
+#define FRAME_BUDGET (16u << 20)  /* [bytes] one frame's commands, elements and text */
+#define TEXT_CACHE_BUDGET (24u << 20) /* [bytes] rendered text lines kept as textures */
+#define ANIMATION_FRAME_MS 16      /* [ms] between frames while something moves */
+
+typedef struct options {
+    const char *config_path, *script_path, *screenshot_path;
+    int window_w, window_h; /* 0: fullscreen */
+    int software;
+    int print_config, hash_pin, check_only;
+} options;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: district-kiosk [--config FILE] [--data-dir DIR] [--bundle DIR] [--set KEY=VALUE]...\n"
-            "       district-kiosk --print-config\n"
+            "usage: district-kiosk [options]\n"
             "\n"
             "  --config FILE     settings file (see --print-config for every setting)\n"
             "  --data-dir DIR    where the kiosk keeps its content database and objects\n"
             "  --bundle DIR      bundle to install at first start (default " DK_DATADIR "/bundle)\n"
             "  --set KEY=VALUE   override one setting\n"
-            "  --print-config    print every setting with its default, unit and meaning\n");
+            "  --window WxH      run in a window of that size (development) instead of fullscreen\n"
+            "  --software        use SDL's software renderer\n"
+            "  --script FILE     drive the kiosk from a test script (see kiosk_script.h)\n"
+            "  --screenshot PNG  draw the first screen, save it, and quit\n"
+            "  --check           install the content if needed, print what it holds, and quit\n"
+            "  --print-config    print every setting with its default, unit and meaning\n"
+            "  --hash-pin        read a staff PIN from standard input and print its hash\n");
 }
 
-int main(int argc, char **argv)
+/* Reads the command line over the settings file; returns 0 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, dk_config *cfg, options *opt)
 {
-    dk_config cfg;
-    dk_config_defaults(&cfg);
-    const char *config_path = NULL;
-    dk_log_setup("district-kiosk", DK_LOG_INFO, 1, 0);
-
-    /* The config file first, then the command line over it. */
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            config_path = argv[++i];
-    if (config_path) {
+            opt->config_path = argv[++i];
+    if (opt->config_path) {
         dk_buf problems;
         dk_buf_init(&problems, 64 * 1024);
-        if (dk_config_load(&cfg, config_path, &problems) != DK_OK) {
+        if (dk_config_load(cfg, opt->config_path, &problems) != DK_OK) {
             fprintf(stderr, "%sdistrict-kiosk: fix the settings file and start again\n",
                     problems.data ? problems.data : "");
             dk_buf_free(&problems);
@@ -51,14 +73,15 @@ int main(int argc, char **argv)
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int more = i + 1 < argc;
         dk_err err = DK_OK;
-        if (strcmp(a, "--config") == 0 && i + 1 < argc) {
+        if (strcmp(a, "--config") == 0 && more) {
             i++;
-        } else if (strcmp(a, "--data-dir") == 0 && i + 1 < argc) {
-            err = dk_config_set(&cfg, "data_dir", argv[++i]);
-        } else if (strcmp(a, "--bundle") == 0 && i + 1 < argc) {
-            err = dk_config_set(&cfg, "bundle_dir", argv[++i]);
-        } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
+        } else if (strcmp(a, "--data-dir") == 0 && more) {
+            err = dk_config_set(cfg, "data_dir", argv[++i]);
+        } else if (strcmp(a, "--bundle") == 0 && more) {
+            err = dk_config_set(cfg, "bundle_dir", argv[++i]);
+        } else if (strcmp(a, "--set") == 0 && more) {
             char kv[DK_CONFIG_STR_MAX + 64];
             snprintf(kv, sizeof kv, "%s", argv[++i]);
             char *eq = strchr(kv, '=');
@@ -67,13 +90,29 @@ int main(int argc, char **argv)
                 return 2;
             }
             *eq = '\0';
-            err = dk_config_set(&cfg, kv, eq + 1);
+            err = dk_config_set(cfg, kv, eq + 1);
+        } else if (strcmp(a, "--window") == 0 && more) {
+            if (sscanf(argv[++i], "%dx%d", &opt->window_w, &opt->window_h) != 2 ||
+                opt->window_w < 200 || opt->window_h < 200 || opt->window_w > 16384 ||
+                opt->window_h > 16384) {
+                fprintf(stderr, "district-kiosk: --window needs a size like 1920x1080\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--software") == 0) {
+            opt->software = 1;
+        } else if (strcmp(a, "--script") == 0 && more) {
+            opt->script_path = argv[++i];
+        } else if (strcmp(a, "--screenshot") == 0 && more) {
+            opt->screenshot_path = argv[++i];
+        } else if (strcmp(a, "--check") == 0) {
+            opt->check_only = 1;
         } else if (strcmp(a, "--print-config") == 0) {
-            dk_config_write_defaults(stdout);
-            return 0;
+            opt->print_config = 1;
+        } else if (strcmp(a, "--hash-pin") == 0) {
+            opt->hash_pin = 1;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
-            return 0;
+            return -1;
         } else {
             fprintf(stderr, "district-kiosk: unknown argument '%s'\n", a);
             usage(stderr);
@@ -84,43 +123,396 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    dk_log_level level;
-    if (dk_log_level_parse(cfg.log_level, &level) != DK_OK) {
-        fprintf(stderr, "district-kiosk: %s\n", dk_error_detail());
+    return 0;
+}
+
+static int hash_pin(void)
+{
+    char pin[64];
+    if (!fgets(pin, sizeof pin, stdin)) {
+        fprintf(stderr, "district-kiosk: give the PIN on standard input\n");
         return 2;
     }
-    dk_log_setup("district-kiosk", level, 1, cfg.log_syslog);
-    if (dk_crypto_init() != DK_OK) {
-        dk_error("%s", dk_error_detail());
+    pin[strcspn(pin, "\r\n")] = '\0';
+    size_t n = strlen(pin);
+    int digits = n >= 4 && n <= 12;
+    for (size_t i = 0; i < n; i++)
+        digits &= pin[i] >= '0' && pin[i] <= '9';
+    if (!digits) {
+        dk_wipe(pin, sizeof pin);
+        fprintf(stderr, "district-kiosk: a staff PIN is 4 to 12 digits\n");
+        return 2;
+    }
+    char hash[DK_PIN_HASH_MAX];
+    dk_err err = dk_pin_hash(pin, hash, sizeof hash);
+    dk_wipe(pin, sizeof pin);
+    if (err) {
+        fprintf(stderr, "district-kiosk: %s\n", dk_error_detail());
         return 1;
     }
-    const char *bundle = cfg.bundle_dir[0] ? cfg.bundle_dir : DK_DATADIR "/bundle";
+    printf("staff_pin_hash = %s\n", hash);
+    return 0;
+}
+
+static long long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long long pages = 0, rss = 0;
+    if (f) {
+        if (fscanf(f, "%lld %lld", &pages, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    return rss * 4;
+}
+
+/* Keys never leave the kiosk: visitors have no keyboard, and a keyboard someone plugs in must
+ * not quit it (Alt+F4, Ctrl+Q, Escape) or switch away (Alt+Tab). SDL_QUIT from the window
+ * system is ignored too in kiosk mode; only the staff screen quits. */
+static void lock_down(int windowed)
+{
+    SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+    SDL_SetHint(SDL_HINT_GRAB_KEYBOARD, windowed ? "0" : "1");
+    SDL_SetHint(SDL_HINT_ALLOW_ALT_TAB_WHILE_GRABBED, "0");
+    SDL_SetHint(SDL_HINT_WINDOWS_NO_CLOSE_ON_ALT_F4, "1");
+    SDL_SetHint(SDL_HINT_VIDEO_ALLOW_SCREENSAVER, "0");
+    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0"); /* we handle fingers ourselves */
+    SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
+}
+
+typedef struct kiosk {
+    dk_config cfg;
+    options opt;
+    SDL_Window *window;
+    SDL_Renderer *renderer;
+    kiosk_fonts *fonts;
+    kiosk_images *images;
+    kiosk_render *render;
+    dk_store *store;
+    dk_app *app;
+    dk_ui *ui;
+    uint32_t clock_offset; /* [ms] scripts move the clock forward for idle tests */
+    int width, height;
+    int finger_down;
+} kiosk;
+
+static uint32_t now_ms(const kiosk *k)
+{
+    return SDL_GetTicks() + k->clock_offset;
+}
+
+/* Feeds one SDL event to the UI; returns 1 if it may change what is on screen. */
+static int handle_event(kiosk *k, const SDL_Event *ev)
+{
+    uint32_t t = now_ms(k);
+    switch (ev->type) {
+    case SDL_MOUSEBUTTONDOWN:
+        if (ev->button.which == SDL_TOUCH_MOUSEID || ev->button.button != SDL_BUTTON_LEFT)
+            return 0;
+        dk_ui_pointer_down(k->ui, ev->button.x, ev->button.y, t);
+        return 1;
+    case SDL_MOUSEMOTION:
+        if (ev->motion.which == SDL_TOUCH_MOUSEID || !(ev->motion.state & SDL_BUTTON_LMASK))
+            return 0;
+        dk_ui_pointer_move(k->ui, ev->motion.x, ev->motion.y, t);
+        return 1;
+    case SDL_MOUSEBUTTONUP:
+        if (ev->button.which == SDL_TOUCH_MOUSEID || ev->button.button != SDL_BUTTON_LEFT)
+            return 0;
+        dk_ui_pointer_up(k->ui, ev->button.x, ev->button.y, t);
+        return 1;
+    case SDL_FINGERDOWN:
+    case SDL_FINGERMOTION:
+    case SDL_FINGERUP: {
+        /* One finger at a time: a second finger is ignored, not a second pointer. */
+        if (ev->type == SDL_FINGERDOWN) {
+            if (k->finger_down)
+                return 0;
+            k->finger_down = (int)ev->tfinger.fingerId + 1;
+        } else if (k->finger_down != (int)ev->tfinger.fingerId + 1) {
+            return 0;
+        }
+        int x = (int)(ev->tfinger.x * (float)k->width), y = (int)(ev->tfinger.y * (float)k->height);
+        if (ev->type == SDL_FINGERDOWN)
+            dk_ui_pointer_down(k->ui, x, y, t);
+        else if (ev->type == SDL_FINGERMOTION)
+            dk_ui_pointer_move(k->ui, x, y, t);
+        else {
+            dk_ui_pointer_up(k->ui, x, y, t);
+            k->finger_down = 0;
+        }
+        return 1;
+    }
+    case SDL_WINDOWEVENT:
+        return ev->window.event == SDL_WINDOWEVENT_EXPOSED ||
+               ev->window.event == SDL_WINDOWEVENT_SIZE_CHANGED ||
+               ev->window.event == SDL_WINDOWEVENT_RESTORED;
+    case SDL_RENDER_TARGETS_RESET:
+    case SDL_RENDER_DEVICE_RESET:
+        kiosk_render_clear_text(k->render);
+        kiosk_images_clear(k->images);
+        return 1;
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+    case SDL_TEXTINPUT:
+        return 0; /* see lock_down() */
+    default:
+        return kiosk_images_handle_event(k->images, ev);
+    }
+}
+
+/* Draws one frame. If shot is not NULL the frame is saved there before it is presented (the
+ * back buffer is undefined after a present on GPU renderers). */
+static dk_err draw(kiosk *k, const char *shot)
+{
+    SDL_GetRendererOutputSize(k->renderer, &k->width, &k->height);
+    dk_metrics m;
+    dk_app_metrics(k->app, k->width, k->height, &m);
+    kiosk_fonts_set_metrics(k->fonts, &m);
+    dk_app_frame(k->app, k->ui, k->width, k->height, now_ms(k));
+    dk_color bg = dk_theme_color(dk_app_theme(k->app), DK_C_BACKGROUND);
+    kiosk_render_set_placeholder(k->render, dk_theme_color(dk_app_theme(k->app), DK_C_SURFACE));
+    SDL_SetRenderDrawColor(k->renderer, bg.r, bg.g, bg.b, 255);
+    SDL_RenderClear(k->renderer);
+    size_t n;
+    const dk_cmd *cmds = dk_ui_commands(k->ui, &n);
+    kiosk_render_commands(k->render, cmds, n);
+    dk_err err = shot ? kiosk_render_screenshot(k->renderer, shot) : DK_OK;
+    SDL_RenderPresent(k->renderer);
+    return err;
+}
+
+static int open_content(kiosk *k)
+{
+    const char *bundle = k->cfg.bundle_dir[0] ? k->cfg.bundle_dir : DK_DATADIR "/bundle";
     int installed = 0;
-    dk_err err = dk_bundle_ensure(bundle, cfg.data_dir, &installed);
+    dk_err err = dk_bundle_ensure(bundle, k->cfg.data_dir, &installed);
     if (err) {
         dk_error("no usable content: %s: %s", dk_strerror(err), dk_error_detail());
-        return 1;
+        return -1;
     }
     char db[4096];
-    dk_store *store = NULL;
-    if ((err = dk_bundle_db_path(cfg.data_dir, db, sizeof db)) ||
-        (err = dk_store_open(db, &store))) {
+    if ((err = dk_bundle_db_path(k->cfg.data_dir, db, sizeof db)) ||
+        (err = dk_store_open(db, &k->store))) {
         dk_error("cannot open the content: %s", dk_error_detail());
-        return 1;
+        return -1;
     }
     dk_store_info info;
-    dk_store_get_info(store, &info);
+    dk_store_get_info(k->store, &info);
     printf("district-kiosk: content release %lld%s%s, %lld districts, %lld projects, %lld groups, "
            "%lld dates, %lld pages%s\n",
            info.version, info.issued[0] ? " of " : "", info.issued, info.districts, info.projects,
            info.groups, info.dates, info.pages, installed ? " (installed from the bundle)" : "");
-    dk_arena *arena = dk_arena_new(4 << 20);
-    dk_district *districts = NULL;
-    size_t n = 0;
-    if (arena && dk_store_districts(store, DK_LANG_DE, arena, &districts, &n) == DK_OK)
-        for (size_t i = 0; i < n; i++)
-            printf("  %-16s %s\n", districts[i].slug, districts[i].name);
-    dk_arena_free(arena);
-    dk_store_close(store);
+    fflush(stdout);
     return 0;
+}
+
+static int start_video(kiosk *k)
+{
+    int windowed = k->opt.window_w > 0;
+    lock_down(windowed);
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        dk_error("cannot start the display: %s", SDL_GetError());
+        return -1;
+    }
+    SDL_DisableScreenSaver();
+    if (TTF_Init() != 0) {
+        dk_error("cannot start the font engine: %s", TTF_GetError());
+        return -1;
+    }
+    int img_flags = IMG_INIT_JPG | IMG_INIT_PNG | IMG_INIT_WEBP;
+    if ((IMG_Init(img_flags) & img_flags) != img_flags)
+        dk_warn("some image formats are not available: %s", IMG_GetError());
+    Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI;
+    int w = k->opt.window_w, h = k->opt.window_h;
+    if (!windowed) {
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+        w = h = 0;
+    }
+    k->window = SDL_CreateWindow("district-kiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                 w ? w : 1920, h ? h : 1080, flags);
+    if (!k->window) {
+        dk_error("cannot open the window: %s", SDL_GetError());
+        return -1;
+    }
+    Uint32 rflags = k->opt.software ? SDL_RENDERER_SOFTWARE : SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC;
+    k->renderer = SDL_CreateRenderer(k->window, -1, rflags);
+    if (!k->renderer && !k->opt.software)
+        k->renderer = SDL_CreateRenderer(k->window, -1, SDL_RENDERER_SOFTWARE);
+    if (!k->renderer) {
+        dk_error("cannot draw into the window: %s", SDL_GetError());
+        return -1;
+    }
+    if (!windowed)
+        SDL_ShowCursor(SDL_DISABLE); /* a touch screen shows no pointer */
+    SDL_GetRendererOutputSize(k->renderer, &k->width, &k->height);
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(k->renderer, &info) == 0)
+        dk_info("display %dx%d, renderer %s, video driver %s", k->width, k->height, info.name,
+                SDL_GetCurrentVideoDriver());
+    dk_metrics m;
+    dk_app_metrics(k->app, k->width, k->height, &m);
+    char objects[4096];
+    dk_err err;
+    if ((err = kiosk_fonts_new(NULL, &m, &k->fonts)) ||
+        (err = dk_fs_join(objects, sizeof objects, k->cfg.data_dir, DK_BUNDLE_OBJECTS)) ||
+        (err = kiosk_images_new(k->renderer, objects, (size_t)k->cfg.image_cache_mb << 20, k->width,
+                                k->height, &k->images)) ||
+        (err = kiosk_render_new(k->renderer, k->fonts, k->images, TEXT_CACHE_BUDGET, &k->render))) {
+        dk_error("cannot start drawing: %s", dk_error_detail());
+        return -1;
+    }
+    dk_ui_text_backend tb = kiosk_fonts_backend(k->fonts);
+    k->ui = dk_ui_new(&tb, FRAME_BUDGET);
+    if (!k->ui) {
+        dk_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void stop(kiosk *k)
+{
+    dk_ui_free(k->ui);
+    kiosk_render_free(k->render);
+    kiosk_images_free(k->images);
+    kiosk_fonts_free(k->fonts);
+    if (k->renderer)
+        SDL_DestroyRenderer(k->renderer);
+    if (k->window)
+        SDL_DestroyWindow(k->window);
+    IMG_Quit();
+    if (TTF_WasInit())
+        TTF_Quit();
+    SDL_Quit();
+    dk_app_free(k->app);
+    dk_store_close(k->store);
+}
+
+static int run(kiosk *k)
+{
+    kiosk_script *script = NULL;
+    if (k->opt.script_path && kiosk_script_load(k->opt.script_path, &script) != DK_OK) {
+        dk_error("cannot use the script: %s", dk_error_detail());
+        return 2;
+    }
+    time_t started = time(NULL);
+    int dirty = 1, status = 0;
+    uint32_t last_status = 0;
+    for (;;) {
+        uint32_t t = now_ms(k);
+        if (t - last_status >= 1000 || !last_status) {
+            dk_app_status st = {(long long)(time(NULL) - started), rss_kb(), APP_VERSION};
+            dk_app_set_status(k->app, &st);
+            last_status = t;
+        }
+        if (dirty) {
+            const char *shot = script ? kiosk_script_screenshot_wanted(script) : NULL;
+            dk_err err = draw(k, shot);
+            if (shot)
+                kiosk_script_screenshot_done(script, err);
+            dirty = 0;
+            if (k->opt.screenshot_path) {
+                /* Give images a moment to arrive, then save what is on screen. */
+                uint32_t until = SDL_GetTicks() + 1500;
+                while (SDL_GetTicks() < until) {
+                    SDL_Event ev;
+                    if (SDL_WaitEventTimeout(&ev, 50))
+                        handle_event(k, &ev);
+                    if (!kiosk_images_pending(k->images))
+                        break;
+                }
+                err = draw(k, k->opt.screenshot_path);
+                if (err)
+                    dk_error("screenshot: %s", dk_error_detail());
+                status = err ? 1 : 0;
+                break;
+            }
+        }
+        if (script) {
+            kiosk_script_env env = {k->window, k->renderer, k->ui, k->app, 0, &k->clock_offset};
+            dk_metrics m;
+            dk_app_metrics(k->app, k->width, k->height, &m);
+            env.px_per_mm = m.px_per_mm;
+            if (!kiosk_script_step(script, &env)) {
+                status = kiosk_script_failures(script) ? 1 : 0;
+                break;
+            }
+        }
+        if (dk_app_quit_requested(k->app))
+            break;
+        /* Sleep until input, the next animation frame, the app's next timer or the script. */
+        long timeout = dk_ui_animating(k->ui) ? ANIMATION_FRAME_MS : dk_app_next_wakeup(k->app, now_ms(k));
+        if (script) {
+            long sw = kiosk_script_wait_ms(script);
+            if (sw >= 0 && (timeout < 0 || sw < timeout))
+                timeout = sw;
+        }
+        SDL_Event ev;
+        int got = timeout < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, (int)timeout);
+        if (!got) {
+            dirty = 1; /* a timer is due */
+            continue;
+        }
+        do {
+            if (ev.type == SDL_QUIT) {
+                if (k->opt.window_w > 0 && !script)
+                    goto done; /* a development window may be closed */
+                continue;
+            }
+            dirty |= handle_event(k, &ev);
+        } while (SDL_PollEvent(&ev));
+        if (dk_ui_animating(k->ui))
+            dirty = 1;
+        if (script)
+            dirty = 1;
+    }
+done:
+    kiosk_script_free(script);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static kiosk k;
+    dk_config_defaults(&k.cfg);
+    dk_log_setup("district-kiosk", DK_LOG_INFO, 1, 0);
+    int rc = parse_args(argc, argv, &k.cfg, &k.opt);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (k.opt.print_config) {
+        dk_config_write_defaults(stdout);
+        return 0;
+    }
+    if (dk_crypto_init() != DK_OK) {
+        fprintf(stderr, "district-kiosk: %s\n", dk_error_detail());
+        return 1;
+    }
+    if (k.opt.hash_pin)
+        return hash_pin();
+    dk_log_level level;
+    if (dk_log_level_parse(k.cfg.log_level, &level) != DK_OK) {
+        fprintf(stderr, "district-kiosk: %s\n", dk_error_detail());
+        return 2;
+    }
+    dk_log_setup("district-kiosk", level, 1, k.cfg.log_syslog);
+    if (open_content(&k) != 0)
+        return 1;
+    if (k.opt.check_only) {
+        dk_store_close(k.store);
+        return 0;
+    }
+    k.app = dk_app_new(&k.cfg, k.store);
+    if (!k.app) {
+        dk_error("out of memory");
+        dk_store_close(k.store);
+        return 1;
+    }
+    if (start_video(&k) != 0) {
+        stop(&k);
+        return 1;
+    }
+    rc = run(&k);
+    stop(&k);
+    return rc;
 }
