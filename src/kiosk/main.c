@@ -196,6 +196,18 @@ typedef struct kiosk {
     int finger_down;
 } kiosk;
 
+/* Benchmark hooks (tools/bench): DK_BENCH=1 prints when the first frame was presented,
+ * DK_BENCH=2 also how long each frame took to build and draw. */
+static int bench_level;
+static struct timespec process_start;
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1000.0 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static uint32_t now_ms(const kiosk *k)
 {
     return SDL_GetTicks() + k->clock_offset;
@@ -265,11 +277,15 @@ static int handle_event(kiosk *k, const SDL_Event *ev)
  * back buffer is undefined after a present on GPU renderers). */
 static dk_err draw(kiosk *k, const char *shot)
 {
+    static int frames;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     SDL_GetRendererOutputSize(k->renderer, &k->width, &k->height);
     dk_metrics m;
     dk_app_metrics(k->app, k->width, k->height, &m);
     kiosk_fonts_set_metrics(k->fonts, &m);
     dk_app_frame(k->app, k->ui, k->width, k->height, now_ms(k));
+    double built = bench_level >= 2 ? ms_since(&t0) : 0;
     dk_color bg = dk_theme_color(dk_app_theme(k->app), DK_C_BACKGROUND);
     kiosk_render_set_placeholder(k->render, dk_theme_color(dk_app_theme(k->app), DK_C_SURFACE));
     SDL_SetRenderDrawColor(k->renderer, bg.r, bg.g, bg.b, 255);
@@ -277,8 +293,14 @@ static dk_err draw(kiosk *k, const char *shot)
     size_t n;
     const dk_cmd *cmds = dk_ui_commands(k->ui, &n);
     kiosk_render_commands(k->render, cmds, n);
+    double rendered = bench_level >= 2 ? ms_since(&t0) : 0;
     dk_err err = shot ? kiosk_render_screenshot(k->renderer, shot) : DK_OK;
     SDL_RenderPresent(k->renderer);
+    if (bench_level >= 2)
+        fprintf(stderr, "frame-ms %.3f build %.3f render %.3f commands %zu\n", ms_since(&t0),
+                built, rendered - built, n);
+    if (bench_level >= 1 && frames++ == 0)
+        fprintf(stderr, "first-frame-ms %.3f\n", ms_since(&process_start));
     return err;
 }
 
@@ -475,6 +497,9 @@ done:
 int main(int argc, char **argv)
 {
     static kiosk k;
+    clock_gettime(CLOCK_MONOTONIC, &process_start);
+    const char *bench = getenv("DK_BENCH");
+    bench_level = bench ? (int)strtol(bench, NULL, 10) : 0;
     dk_config_defaults(&k.cfg);
     dk_log_setup("district-kiosk", DK_LOG_INFO, 1, 0);
     int rc = parse_args(argc, argv, &k.cfg, &k.opt);

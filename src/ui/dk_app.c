@@ -493,6 +493,15 @@ static const char *kind_text(const dk_app *app, dk_group_kind k)
     return S(app, ids[(unsigned)k < DK_GROUP_KIND_COUNT ? k : 0]);
 }
 
+/* How many columns of tiles fit in width: each at least ems button-font ems wide (so that a
+ * district's name fits), at most max. Larger text and portrait screens get fewer columns. */
+static int grid_columns(const dk_metrics *m, int width, int ems, int max)
+{
+    int min_w = m->font_px[DK_FONT_BUTTON] * ems;
+    int cols = min_w > 0 ? (width + m->gap_px) / (min_w + m->gap_px) : 1;
+    return cols < 1 ? 1 : cols > max ? max : cols;
+}
+
 /* ---- chrome: header and bottom bar ---- */
 
 /* Height of a button that may need two lines of the button font (long German words). */
@@ -605,11 +614,14 @@ static void district_tile(dk_app *app, dk_ui *ui, dk_rect r, const dk_district *
         dk_ui_image(ui, img, d->hero.hash, DK_FIT_COVER, d->hero.alt);
     }
     int tw = big ? r.w / 2 - 2 * pad : r.w - 2 * pad;
-    int y = r.y + pad;
-    y += dk_ui_text_block(ui, (dk_rect){r.x + pad, y, tw, r.h - 2 * pad},
-                          DK_UI_FONT(big ? DK_FONT_H1 : DK_FONT_BUTTON, DK_UI_BOLD), dc.text,
-                          DK_ALIGN_LEFT, DK_EL_TEXT, d->name);
-    if (big) {
+    if (!big) {
+        dk_ui_label(ui, (dk_rect){r.x + pad, r.y + pad / 2, tw, r.h - pad}, d->name,
+                    DK_UI_FONT(DK_FONT_BUTTON, DK_UI_BOLD), dc.text, DK_ALIGN_LEFT);
+    } else {
+        int y = r.y + pad;
+        y += dk_ui_text_block(ui, (dk_rect){r.x + pad, y, tw, r.h - 2 * pad},
+                              DK_UI_FONT(DK_FONT_H1, DK_UI_BOLD), dc.text, DK_ALIGN_LEFT,
+                              DK_EL_TEXT, d->name);
         y += m->unit_px;
         dk_ui_text_block(ui, (dk_rect){r.x + pad, y, tw, r.y + r.h - pad - y},
                          DK_UI_FONT(DK_FONT_BODY, 0), dc.text, DK_ALIGN_LEFT, DK_EL_TEXT,
@@ -637,7 +649,7 @@ static void screen_home(dk_app *app, dk_ui *ui, flow *f)
     static const dk_string_id entries[] = {DK_S_CURRENT_PROJECTS, DK_S_WORKING_GROUPS, DK_S_DATES,
                                            DK_S_SEARCH, DK_S_ABOUT};
     static const char *const names[] = {"projects", "groups", "dates", "search", "about"};
-    int cols = m->portrait ? 2 : 3, gap = m->gap_px;
+    int cols = grid_columns(m, f->w, 13, 3), gap = m->gap_px;
     int w = (f->w - (cols - 1) * gap) / cols, h = bar_button_h(m);
     space(ui, f, 1);
     for (int i = 0; i < 5; i++) {
@@ -660,9 +672,9 @@ static void screen_home(dk_app *app, dk_ui *ui, flow *f)
     }
     f->y += ((5 + cols - 1) / cols) * (h + gap);
     heading(ui, f, S(app, DK_S_CHOOSE_DISTRICT));
-    cols = m->portrait ? 2 : 4;
+    cols = grid_columns(m, f->w, 9, 4);
     w = (f->w - (cols - 1) * gap) / cols;
-    h = m->target_px * 2;
+    h = bar_button_h(m) + m->unit_px * 2; /* room for a name on two lines */
     size_t shown = 0;
     for (size_t i = 0; i < d->ndistricts; i++) {
         dk_rect r = {f->x + (int)(shown % (size_t)cols) * (w + gap),
@@ -1374,7 +1386,7 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
         go_back(app, ui), load(app);
 
     dk_rect vp = viewport(app, &m);
-    dk_ui_fill(ui, (dk_rect){0, 0, width, height}, dk_ui_color(ui, DK_C_BACKGROUND), 0);
+    /* The backend clears the screen to DK_C_BACKGROUND before drawing; no fill needed. */
     if (vp.y > 0) /* low-reach mode: the unreachable top stays calm and empty */
         dk_ui_fill(ui, (dk_rect){0, 0, width, vp.y}, dk_ui_color(ui, DK_C_SURFACE), 0);
     int head_h = header(app, ui, vp, screen_title(app), screen_color(app));

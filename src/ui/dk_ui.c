@@ -798,9 +798,16 @@ int dk_ui_button(dk_ui *ui, dk_rect r, const char *label, const char *name, dk_b
         dk_ui_outline(ui, r, dk_ui_color(ui, selected ? DK_C_FOCUS : edge), m->radius_px,
                       selected ? m->focus_px : m->outline_px);
     int pad = dk_mm(ui->metrics, 2.5), pad_v = dk_mm(ui->metrics, 1);
+    dk_rect inner = {r.x + pad, r.y + pad_v, r.w - 2 * pad, r.h - 2 * pad_v};
+    dk_ui_label(ui, inner, label, DK_UI_FONT(DK_FONT_BUTTON, DK_UI_BOLD), dk_ui_color(ui, fg),
+                DK_ALIGN_CENTER);
+    return tapped;
+}
+
+void dk_ui_label(dk_ui *ui, dk_rect r, const char *label, int font, dk_color c, dk_align align)
+{
     dk_richtext_label lab;
-    int font = fit_label(ui, label, r.w - 2 * pad, r.h - 2 * pad_v,
-                         DK_UI_FONT(DK_FONT_BUTTON, DK_UI_BOLD), &lab);
+    font = fit_label(ui, label, r.w, r.h, font, &lab);
     if (!lab.fits) {
         ui->label_overflows++;
         ui->last_overflow = dk_arena_strdup(ui->arena, label);
@@ -810,16 +817,20 @@ int dk_ui_button(dk_ui *ui, dk_rect r, const char *label, const char *name, dk_b
     int total = (int)lab.nlines * lh;
     int y = r.y + (r.h - total) / 2;
     for (size_t i = 0; i < lab.nlines; i++) {
-        dk_rect tr = {r.x + (r.w - lab.lines[i].width) / 2, y + (int)i * lh, lab.lines[i].width, lh};
+        int x = r.x;
+        if (align == DK_ALIGN_CENTER)
+            x += (r.w - lab.lines[i].width) / 2;
+        else if (align == DK_ALIGN_RIGHT)
+            x += r.w - lab.lines[i].width;
+        dk_rect tr = {x, y + (int)i * lh, lab.lines[i].width, lh};
         dk_cmd *cmd = push_cmd(ui, DK_CMD_TEXT, tr);
         if (!cmd)
             continue;
-        cmd->color = dk_ui_color(ui, fg);
+        cmd->color = c;
         cmd->font = font;
         cmd->text = lab.lines[i].text;
         cmd->len = lab.lines[i].len;
     }
-    return tapped;
 }
 
 /* ---- scrolling ---- */

@@ -173,6 +173,12 @@ typedef enum dk_button_kind {
 int dk_ui_button(dk_ui *ui, dk_rect r, const char *label, const char *name, dk_button_kind kind,
                  unsigned flags);
 
+/* A short label (a button's, a tile's) fitted into r and centred vertically: the font given in up
+ * to two lines, else the small font in up to three, never more lines than r holds. A label
+ * that fits in none of these is counted by dk_ui_label_overflows() and only its first lines are
+ * drawn, inside r. */
+void dk_ui_label(dk_ui *ui, dk_rect r, const char *label, int font, dk_color c, dk_align align);
+
 /* --- scrolling --- */
 /* Everything between begin and end is drawn shifted by the scroll offset and clipped to view.
  * id names the scroll state, which persists across frames. Returns the y where content starts
