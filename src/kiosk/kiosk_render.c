@@ -21,9 +21,8 @@
 
 /* ---- text cache ---- */
 
-/* One rendered line. The texture is white and tinted at draw time (colour and alpha mod),
- * which gives exactly what rendering in the colour would, so a label that changes colour when
- * pressed is rendered once, not once per colour. The key is therefore (font, size, text). */
+/* One rendered line, in its colour (see draw_text for why not white and tinted). The key is
+ * (font, size, colour, text); alpha is applied at draw time. */
 typedef struct text_entry {
     int font, px;
     uint32_t rgb; /* the colour the line is rendered in (see draw_text) */
