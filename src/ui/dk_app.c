@@ -533,6 +533,9 @@ static int header(dk_app *app, dk_ui *ui, dk_rect vp, const char *title, const c
         fg = dc.text;
     }
     dk_ui_fill(ui, r, bg, 0);
+    if (dk_theme_outlines_all(dk_ui_theme(ui))) /* black on black: a rule shows the band's end */
+        dk_ui_fill(ui, (dk_rect){vp.x, vp.y + h - m->outline_px, vp.w, m->outline_px},
+                   dk_ui_color(ui, DK_C_OUTLINE), 0);
     dk_rect tr = {vp.x + m->margin_px, vp.y + (h - th) / 2, tw, th};
     dk_ui_text_block(ui, tr, font, fg, DK_ALIGN_LEFT, DK_EL_HEADING, title);
     /* The staff entry: several quick taps on the header's top right corner, which visitors
@@ -1301,10 +1304,14 @@ static void screen_attract(dk_app *app, dk_ui *ui, int width, int height)
                      dk_ui_color(ui, DK_C_ON_SCRIM), DK_ALIGN_CENTER, DK_EL_HEADING, prompt);
     if (dist) {
         int nf = DK_UI_FONT(DK_FONT_H2, DK_UI_BOLD);
-        int nh = dk_ui_text_height(ui, width / 2, nf, dist->name);
-        dk_rect nb = {m->margin_px, m->margin_px, width / 2 + 2 * pad, nh + 2 * pad};
+        const dk_ui_text_backend *tb = dk_ui_text(ui);
+        int nw = tb->measure(tb->ctx, nf, dist->name, strlen(dist->name));
+        if (nw <= 0 || nw > width / 2)
+            nw = width / 2;
+        int nh = dk_ui_text_height(ui, nw, nf, dist->name);
+        dk_rect nb = {m->margin_px, m->margin_px, nw + 2 * pad, nh + 2 * pad};
         dk_ui_fill(ui, nb, dk_ui_color(ui, DK_C_SCRIM), m->radius_px);
-        dk_ui_text_block(ui, (dk_rect){nb.x + pad, nb.y + pad, width / 2, nh}, nf,
+        dk_ui_text_block(ui, (dk_rect){nb.x + pad, nb.y + pad, nw + 1, nh}, nf,
                          dk_ui_color(ui, DK_C_ON_SCRIM), DK_ALIGN_LEFT, DK_EL_TEXT, dist->name);
     }
     int bw = m->target_px * 4;
