@@ -856,6 +856,24 @@ static void filters(dk_app *app, dk_ui *ui, flow *f, int with_status)
     f->y += (i / cols) * (m->target_px + gap) + gap;
 }
 
+/* The "Example" badge on a line of its own in a flow. */
+static void example_line(dk_ui *ui, const dk_app *app, flow *f)
+{
+    const dk_metrics *m = dk_ui_metrics(ui);
+    badge(ui, app, f->x, f->y);
+    f->y += m->line_px[DK_FONT_SMALL] + m->unit_px;
+}
+
+/* A button to the district a project or group belongs to (its name was loaded with it). */
+static void district_link(dk_app *app, dk_ui *ui, flow *f, const char *slug)
+{
+    space(ui, f, 1);
+    char name[96];
+    snprintf(name, sizeof name, "district:%s", slug);
+    if (app->data.district.name && button_row(ui, f, app->data.district.name, name))
+        go(app, ui, DK_SCREEN_DISTRICT, slug, 0);
+}
+
 static void screen_projects(dk_app *app, dk_ui *ui, flow *f)
 {
     filters(app, ui, f, 1);
@@ -868,13 +886,8 @@ static void screen_project(dk_app *app, dk_ui *ui, flow *f)
 {
     const dk_metrics *m = dk_ui_metrics(ui);
     const dk_project *p = &app->data.project;
-    if (p->example) {
-        int lh = 0, asc = 0;
-        const dk_ui_text_backend *tb = dk_ui_text(ui);
-        tb->metrics(tb->ctx, DK_UI_FONT(DK_FONT_SMALL, DK_UI_BOLD), &lh, &asc);
-        badge(ui, app, f->x, f->y);
-        f->y += lh + m->unit_px;
-    }
+    if (p->example)
+        example_line(ui, app, f);
     if (p->image.hash[0]) {
         int h = f->w * 9 / 16;
         if (h > m->height_px / 3)
@@ -899,11 +912,7 @@ static void screen_project(dk_app *app, dk_ui *ui, flow *f)
         heading(ui, f, S(app, DK_S_NEXT_DATES));
         date_list(app, ui, f, app->data.dates, app->data.ndates);
     }
-    space(ui, f, 1);
-    char name[96];
-    snprintf(name, sizeof name, "district:%s", p->district);
-    if (app->data.district.name && button_row(ui, f, app->data.district.name, name))
-        go(app, ui, DK_SCREEN_DISTRICT, p->district, 0);
+    district_link(app, ui, f, p->district);
 }
 
 static void screen_groups(dk_app *app, dk_ui *ui, flow *f)
@@ -916,15 +925,9 @@ static void screen_groups(dk_app *app, dk_ui *ui, flow *f)
 
 static void screen_group(dk_app *app, dk_ui *ui, flow *f)
 {
-    const dk_metrics *m = dk_ui_metrics(ui);
     const dk_group *g = &app->data.group;
-    if (g->example) {
-        int lh = 0, asc = 0;
-        const dk_ui_text_backend *tb = dk_ui_text(ui);
-        tb->metrics(tb->ctx, DK_UI_FONT(DK_FONT_SMALL, DK_UI_BOLD), &lh, &asc);
-        badge(ui, app, f->x, f->y);
-        f->y += lh + m->unit_px;
-    }
+    if (g->example)
+        example_line(ui, app, f);
     text(ui, f, DK_UI_FONT(DK_FONT_SMALL, DK_UI_BOLD), DK_C_TEXT_MUTED, DK_EL_TEXT,
          kind_text(app, g->kind));
     space(ui, f, 1);
@@ -942,11 +945,7 @@ static void screen_group(dk_app *app, dk_ui *ui, flow *f)
     if (app->data.ndates == 0)
         text(ui, f, DK_UI_FONT(DK_FONT_BODY, 0), DK_C_TEXT_MUTED, DK_EL_TEXT, S(app, DK_S_NO_DATES));
     date_list(app, ui, f, app->data.dates, app->data.ndates);
-    space(ui, f, 1);
-    char name[96];
-    snprintf(name, sizeof name, "district:%s", g->district);
-    if (app->data.district.name && button_row(ui, f, app->data.district.name, name))
-        go(app, ui, DK_SCREEN_DISTRICT, g->district, 0);
+    district_link(app, ui, f, g->district);
 }
 
 static void screen_dates(dk_app *app, dk_ui *ui, flow *f)
