@@ -99,7 +99,7 @@ int kiosk_script_failures(const kiosk_script *s)
 long kiosk_script_wait_ms(const kiosk_script *s)
 {
     if (s->ended)
-        return -1;
+        return 0; /* no sleep: the next step reports the end */
     if (s->sleep_until) {
         long left = (long)(s->sleep_until - SDL_GetTicks());
         return left > 0 ? (left < 16 ? left : 16) : 0;
@@ -150,6 +150,17 @@ static const dk_element *find(const kiosk_script_env *env, const char *what)
     for (size_t i = n; i-- > 0;)
         if ((strcmp(els[i].name, what) == 0 || strcmp(els[i].label, what) == 0) &&
             els[i].visible.w > 0 && els[i].visible.h > 0)
+            return &els[i];
+    return NULL;
+}
+
+/* The element in the tree whether it is scrolled into view or not. */
+static const dk_element *find_any(const kiosk_script_env *env, const char *what)
+{
+    size_t n;
+    const dk_element *els = dk_ui_elements(env->ui, &n);
+    for (size_t i = n; i-- > 0;)
+        if (strcmp(els[i].name, what) == 0 || strcmp(els[i].label, what) == 0)
             return &els[i];
     return NULL;
 }
@@ -454,8 +465,10 @@ int kiosk_script_step(kiosk_script *s, const kiosk_script_env *env)
     }
     s->nsteps = s->at = 0;
     if (s->scroll_tries > 0) {
-        const dk_element *e = find(env, s->scroll_target);
-        if (e && e->visible.h == e->rect.h) {
+        const dk_element *e = find_any(env, s->scroll_target);
+        int w = 1, h = 1;
+        SDL_GetRendererOutputSize(env->renderer, &w, &h);
+        if (e && e->visible.h == e->rect.h && e->visible.w > 0) {
             s->scroll_tries = 0;
             return 1;
         }
@@ -466,10 +479,24 @@ int kiosk_script_step(kiosk_script *s, const kiosk_script_env *env)
             s->next = saved;
             return 1;
         }
-        int w = 1, h = 1;
-        SDL_GetRendererOutputSize(env->renderer, &w, &h);
-        add_drag(s, w / 2, h * 2 / 3, w / 2, h / 3, 320);
-        add(s, (step){STEP_SLEEP, {0}, 700}); /* let it settle */
+        /* Drag by the distance to the element (up or down, at most half a screen), resting
+         * before the release so that nothing flings: each step moves a known amount. */
+        int dy = e ? (e->rect.y + e->rect.h / 2) - h / 2 : h / 3;
+        if (dy > h / 3)
+            dy = h / 3;
+        if (dy < -h / 3)
+            dy = -h / 3;
+        if (dy > -8 && dy < 8)
+            dy = dy < 0 ? -8 : 8;
+        add_mouse(s, SDL_MOUSEBUTTONDOWN, w / 2, h / 2 + dy / 2);
+        add_frames(s, 1);
+        for (int i = 1; i <= 8; i++) {
+            add_mouse(s, SDL_MOUSEMOTION, w / 2, h / 2 + dy / 2 - dy * i / 8);
+            add(s, (step){STEP_SLEEP, {0}, 16});
+        }
+        add(s, (step){STEP_SLEEP, {0}, 150});
+        add_mouse(s, SDL_MOUSEBUTTONUP, w / 2, h / 2 - dy / 2);
+        add(s, (step){STEP_SLEEP, {0}, 250}); /* overscroll settles */
         add_frames(s, 1);
         return 1;
     }
