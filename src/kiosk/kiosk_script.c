@@ -91,6 +91,11 @@ void kiosk_script_free(kiosk_script *s)
     free(s);
 }
 
+int kiosk_script_waiting(const kiosk_script *s)
+{
+    return s->sleep_until != 0 && !s->ended;
+}
+
 int kiosk_script_failures(const kiosk_script *s)
 {
     return s->failed;
@@ -100,11 +105,11 @@ long kiosk_script_wait_ms(const kiosk_script *s)
 {
     if (s->ended)
         return 0; /* no sleep: the next step reports the end */
-    if (s->sleep_until) {
+    if (s->sleep_until) { /* "wait": the kiosk idles as it would without a script */
         long left = (long)(s->sleep_until - SDL_GetTicks());
-        return left > 0 ? (left < 16 ? left : 16) : 0;
+        return left > 0 ? left : 0;
     }
-    return 16; /* keep frames coming while the script runs */
+    return 16; /* keep frames coming while the script acts */
 }
 
 /* ---- helpers ---- */

@@ -65,6 +65,9 @@ long kiosk_script_wait_ms(const kiosk_script *s);
 const char *kiosk_script_screenshot_wanted(const kiosk_script *s);
 void kiosk_script_screenshot_done(kiosk_script *s, dk_err result);
 
+/* 1 while a "wait" runs: the main loop then draws only what the kiosk itself needs. */
+int kiosk_script_waiting(const kiosk_script *s);
+
 /* Number of failed expectations so far. */
 int kiosk_script_failures(const kiosk_script *s);
 

@@ -486,7 +486,7 @@ static int run(kiosk *k)
         } while (SDL_PollEvent(&ev));
         if (dk_ui_animating(k->ui))
             dirty = 1;
-        if (script)
+        if (script && !kiosk_script_waiting(script))
             dirty = 1;
     }
 done:
