@@ -1919,6 +1919,23 @@ static void read_district_row(reader *r, sqlite3_stmt *st, void *item)
     r->err = err;
 }
 
+/* The one entity of a kind with this slug, read by read_row into item: the shape shared by
+ * dk_store_district(), _project(), _group() and _page(). DK_ERR_NOTFOUND if there is none. */
+static dk_err query_by_slug(dk_store *s, enum query query, const char *slug, dk_lang lang,
+                            dk_arena *arena, row_reader read_row, void *item, const char *what)
+{
+    sqlite3_stmt *st;
+    dk_err err = check_query(s, lang, arena);
+    if (err || (err = statement(s, query, &st)))
+        return err;
+    int rc = SQLITE_OK;
+    bind_text(st, &rc, ":slug", slug ? slug : "");
+    if (rc != SQLITE_OK)
+        return bind_failed(s, st, rc);
+    reader r = {s, arena, lang, DK_OK};
+    return read_one(&r, st, read_row, item, what, slug ? slug : "");
+}
+
 dk_err dk_store_districts(dk_store *s, dk_lang lang, dk_arena *arena, dk_district **out,
                           size_t *count)
 {
@@ -1940,16 +1957,7 @@ dk_err dk_store_district(dk_store *s, const char *slug, dk_lang lang, dk_arena *
                          dk_district *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
-    dk_err err = check_query(s, lang, arena);
-    if (err || (err = statement(s, Q_DISTRICT, &st)))
-        return err;
-    int rc = SQLITE_OK;
-    bind_text(st, &rc, ":slug", slug ? slug : "");
-    if (rc != SQLITE_OK)
-        return bind_failed(s, st, rc);
-    reader r = {s, arena, lang, DK_OK};
-    return read_one(&r, st, read_district_row, out, "district", slug ? slug : "");
+    return query_by_slug(s, Q_DISTRICT, slug, lang, arena, read_district_row, out, "district");
 }
 
 /* ---- Projects ---- */
@@ -2045,16 +2053,7 @@ dk_err dk_store_project(dk_store *s, const char *slug, dk_lang lang, dk_arena *a
                         dk_project *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
-    dk_err err = check_query(s, lang, arena);
-    if (err || (err = statement(s, Q_PROJECT, &st)))
-        return err;
-    int rc = SQLITE_OK;
-    bind_text(st, &rc, ":slug", slug ? slug : "");
-    if (rc != SQLITE_OK)
-        return bind_failed(s, st, rc);
-    reader r = {s, arena, lang, DK_OK};
-    return read_one(&r, st, read_project_full_row, out, "project", slug ? slug : "");
+    return query_by_slug(s, Q_PROJECT, slug, lang, arena, read_project_full_row, out, "project");
 }
 
 /* ---- Groups ---- */
@@ -2106,16 +2105,7 @@ dk_err dk_store_group(dk_store *s, const char *slug, dk_lang lang, dk_arena *are
                       dk_group *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
-    dk_err err = check_query(s, lang, arena);
-    if (err || (err = statement(s, Q_GROUP, &st)))
-        return err;
-    int rc = SQLITE_OK;
-    bind_text(st, &rc, ":slug", slug ? slug : "");
-    if (rc != SQLITE_OK)
-        return bind_failed(s, st, rc);
-    reader r = {s, arena, lang, DK_OK};
-    return read_one(&r, st, read_group_row, out, "group", slug ? slug : "");
+    return query_by_slug(s, Q_GROUP, slug, lang, arena, read_group_row, out, "group");
 }
 
 dk_err dk_store_project_groups(dk_store *s, const char *project, dk_lang lang, dk_arena *arena,
@@ -2192,16 +2182,7 @@ dk_err dk_store_page(dk_store *s, const char *slug, dk_lang lang, dk_arena *aren
                      dk_page *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
-    dk_err err = check_query(s, lang, arena);
-    if (err || (err = statement(s, Q_PAGE, &st)))
-        return err;
-    int rc = SQLITE_OK;
-    bind_text(st, &rc, ":slug", slug ? slug : "");
-    if (rc != SQLITE_OK)
-        return bind_failed(s, st, rc);
-    reader r = {s, arena, lang, DK_OK};
-    return read_one(&r, st, read_page_row, out, "page", slug ? slug : "");
+    return query_by_slug(s, Q_PAGE, slug, lang, arena, read_page_row, out, "page");
 }
 
 /* ---- Search ---- */
