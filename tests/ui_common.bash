@@ -31,7 +31,7 @@ ui_cleanup() {
   local p
   # UI_KEEP=DIR keeps the generated scripts and the kiosk's output (for writing new tests).
   if [ -n "${UI_KEEP:-}" ]; then
-    mkdir -p "$UI_KEEP" && cp "$ui_tmp"/*.txt "$ui_tmp"/*.log "$UI_KEEP"/ 2>/dev/null || true
+    mkdir -p "$UI_KEEP" && cp "$ui_tmp"/*.txt "$ui_tmp"/*.log "$ui_tmp"/*.rss "$UI_KEEP"/ 2>/dev/null || true
   fi
   for p in "${ui_pids[@]}"; do
     pkill -TERM -P "$p" 2>/dev/null || true # the timeout(1) of a run still going

@@ -167,7 +167,7 @@ row "first start ever: main() -> first frame (hook)" "$m" "$w" ms - "$c"
 
 
 say "start-up: installed data dir, $RUNS runs of 1.5 s (SIGTERM ends a --window kiosk)"
-ff=() ff_main=() settled=()
+ff=() ff_main=() ff_cpu=() settled=()
 for i in $(seq "$RUNS"); do
   log=$work/first-$i.log
   launch "$log" DK_BENCH=1 SDL_VIDEODRIVER=dummy -- "${args[@]}" --data-dir "$data"
@@ -176,6 +176,7 @@ for i in $(seq "$RUNS"); do
   wait "$pid" || true
   ff+=("$(val first-frame-ms "$log")")
   ff_main+=("$(val first-frame-ms "$log.out")")
+  ff_cpu+=("$(val first-frame-cpu-ms "$log")")
   # The last frame before the end: the attract screen with its hero image decoded and drawn
   # (nothing else draws in the first 4 s: the prompt changes language at 4 s).
   settled+=("$(awk '$1 == "frame" && $2 < 1500 { t = $2 } END { print t }' "$log")")
@@ -185,6 +186,8 @@ read -r m w < <(printf '%s\n' "${ff[@]}" | stats)
 row "start -> first frame (exec -> 1st present)" "$m" "$w" ms 150 "$c"
 read -r m w < <(printf '%s\n' "${ff_main[@]}" | stats)
 row "start -> first frame, main() -> (hook)" "$m" "$w" ms - "$c"
+read -r m w < <(printf '%s\n' "${ff_cpu[@]}" | stats)
+row "  CPU time by then (all threads)" "$m" "$w" ms - "$c"
 read -r m w < <(printf '%s\n' "${settled[@]}" | stats)
 row "start -> first frame with hero image" "$m" "$w" ms - "$c"
 
@@ -340,47 +343,56 @@ scroll_run() {
   local script=$1 name=$2 first_phase=$3 i log all
   all=$work/$name-frames.txt
   : >"$all"
-  local p99s=()
+  local p99s=() p99c=()
   for i in $(seq "$SCROLL_RUNS"); do
     log=$work/$name-$i.log
     launch "$log" DK_BENCH=2 SDL_VIDEODRIVER=dummy -- "${args[@]}" --data-dir "$data" --script "$script"
     wait "$pid" || true
     grep '^frame-ms ' "$log.out" >"$log.kiosk" || true
+    # hook: frame T DUR PHASE DOWN SHOT CPU; kiosk: frame-ms F build B render R commands N
+    # -> frames file: wall build render present cpu
     paste -d' ' <(grep '^frame ' "$log") "$log.kiosk" |
       awk -v p="$first_phase" '$4 >= p && $6 == 0 {
-        if ($8 == "") print $3, "-", "-", "-"
-        else printf "%s %s %s %.3f\n", $8, $10, $12, $8 - $10 - $12 }' >"$log.frames"
+        if ($9 == "") print $3, "-", "-", "-", $7
+        else printf "%s %s %s %.3f %s\n", $9, $11, $13, $9 - $11 - $13, $7 }' >"$log.frames"
     cat "$log.frames" >>"$all"
     p99s+=("$(cut -d' ' -f1 "$log.frames" | pct 99)")
+    p99c+=("$(cut -d' ' -f5 "$log.frames" | pct 99)")
   done
   read -r m w < <(printf '%s\n' "${p99s[@]}" | stats)
-  echo "$m $w"
+  read -r mc wc < <(printf '%s\n' "${p99c[@]}" | stats)
+  echo "$m $w $mc $wc"
 }
 
 say "scrolling: the longest page (Termine, 51 dates, ~10,000 px), $SCROLL_RUNS runs of 32 drags"
-read -r m w < <(scroll_run "$scroll_script" dates 3)
+read -r m w mc wc < <(scroll_run "$scroll_script" dates 3)
 cmd "DK_BENCH=2 LD_PRELOAD=dk_benchhook.so $kcmd --data-dir D --script scroll-dates.script"
 row "scroll longest page: frame time p99 per run" "$m" "$w" ms 8 "$c"
+row "  the same in CPU time of the drawing thread" "$mc" "$wc" ms 8 "$c"
 all=$work/dates-frames.txt
 n=$(wc -l <"$all")
-for col in 1:frame 2:build 3:render 4:present; do
+for col in 1:frame 5:cpu 2:build 3:render 4:present; do
   k=${col%%:*}
   label=${col#*:}
   p50=$(cut -d' ' -f"$k" "$all" | grep -v '^-$' | pct 50 || true)
   p99=$(cut -d' ' -f"$k" "$all" | grep -v '^-$' | pct 99 || true)
-  [[ $label = frame ]] && label="all $n frames pooled: p50 / p99"
-  [[ $label = build ]] && label="  build (dk_app_frame: layout) p50 / p99"
-  [[ $label = render ]] && label="  render (queue SDL commands) p50 / p99"
-  [[ $label = present ]] && label="  present (SDL rasterises) p50 / p99"
+  case $label in
+    frame) label="all $n frames pooled: p50 / p99" ;;
+    cpu) label="  in CPU time: p50 / p99" ;;
+    build) label="  build (dk_app_frame: layout) p50 / p99" ;;
+    render) label="  render (queue SDL commands) p50 / p99" ;;
+    present) label="  present (SDL rasterises) p50 / p99" ;;
+  esac
   row "$label" "$p50" "$p99" ms - "$c"
 done 2>/dev/null
 mx=$(cut -d' ' -f1 "$all" | pct 100)
 row "  slowest scrolling frame of all runs" "$mx" "$mx" ms - "$c"
 
 say "scrolling: a district page with images (Aplerbeck, ~8,900 px), $SCROLL_RUNS runs of 24 drags"
-read -r m w < <(scroll_run "$scroll_images" district 3)
+read -r m w mc wc < <(scroll_run "$scroll_images" district 3)
 cmd "DK_BENCH=2 LD_PRELOAD=dk_benchhook.so $kcmd --data-dir D --script scroll-district.script"
 row "scroll district page: frame time p99 per run" "$m" "$w" ms 8 "$c"
+row "  the same in CPU time of the drawing thread" "$mc" "$wc" ms 8 "$c"
 
 fi
 

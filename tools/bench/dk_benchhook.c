@@ -20,8 +20,11 @@
  *
  * Log lines:
  *   first-frame-ms MS          process start to the end of the first SDL_RenderPresent
- *   frame T DUR PHASE DOWN SHOT  end of present since T0 [ms], draw() duration [ms], mouse presses
- *                              so far, 1 if the left button was held, 1 if a screenshot frame
+ *   first-frame-cpu-ms MS      CPU time of the whole process (all threads) by then
+ *   frame T DUR PHASE DOWN SHOT CPU  end of present since T0 [ms], draw() duration [ms], mouse
+ *                              presses so far, 1 if the left button was held, 1 if a screenshot
+ *                              frame, CPU time of the drawing thread in draw() [ms] (unlike DUR
+ *                              it does not grow when other work on the machine takes the CPU)
  *   mem PHASE RSS HWM          [KiB] resident now and peak so far, at the press that starts PHASE
  *                              (PHASE 0: at the first frame)
  *   exit-ms MS                 process start to exit
@@ -40,6 +43,7 @@
 static FILE *log_out;
 static double t0_real;     /* [s] CLOCK_REALTIME at process start */
 static double frame_start; /* [s] CLOCK_REALTIME, 0 if none */
+static double frame_cpu_start; /* [s] CLOCK_THREAD_CPUTIME_ID of the drawing thread */
 static int frames, phase, button_down, shot, log_mem;
 static struct tap {
     double at; /* [s] since t0 */
@@ -47,11 +51,16 @@ static struct tap {
 } taps[TAPS_MAX];
 static int ntaps;
 
-static double now_real(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_real(void)
+{
+    return clock_s(CLOCK_REALTIME);
 }
 
 __attribute__((constructor)) static void hook_init(void)
@@ -113,6 +122,7 @@ int SDL_GetRendererOutputSize(SDL_Renderer *r, int *w, int *h)
 {
     REAL(int, SDL_GetRendererOutputSize, SDL_Renderer *, int *, int *);
     frame_start = now_real();
+    frame_cpu_start = clock_s(CLOCK_THREAD_CPUTIME_ID);
     return real_SDL_GetRendererOutputSize(r, w, h);
 }
 
@@ -128,9 +138,10 @@ void SDL_RenderPresent(SDL_Renderer *r)
 {
     REAL(void, SDL_RenderPresent, SDL_Renderer *);
     real_SDL_RenderPresent(r);
-    double end = now_real();
+    double end = now_real(), cpu_end = clock_s(CLOCK_THREAD_CPUTIME_ID);
     if (frames++ == 0) {
         fprintf(log_out, "first-frame-ms %.3f\n", (end - t0_real) * 1000.0);
+        fprintf(log_out, "first-frame-cpu-ms %.3f\n", clock_s(CLOCK_PROCESS_CPUTIME_ID) * 1000.0);
         if (log_mem) {
             long rss, hwm;
             read_mem(&rss, &hwm);
@@ -138,8 +149,9 @@ void SDL_RenderPresent(SDL_Renderer *r)
         }
     }
     double dur = frame_start > 0 ? end - frame_start : 0;
-    fprintf(log_out, "frame %.3f %.3f %d %d %d\n", (end - t0_real) * 1000.0, dur * 1000.0, phase,
-            button_down, shot);
+    double cpu = frame_start > 0 ? cpu_end - frame_cpu_start : 0;
+    fprintf(log_out, "frame %.3f %.3f %d %d %d %.3f\n", (end - t0_real) * 1000.0, dur * 1000.0,
+            phase, button_down, shot, cpu * 1000.0);
     frame_start = 0;
     shot = 0;
 }
