@@ -542,7 +542,7 @@ static int header(dk_app *app, dk_ui *ui, dk_rect vp, const char *title, const c
      * have no reason to touch; it opens a PIN prompt, nothing more. */
     dk_rect corner = {vp.x + vp.w - m->target_px, vp.y, m->target_px, h};
     if (dk_ui_hit(ui, corner, "", "staff-corner", 0, NULL)) {
-        if (app->now - app->staff_first_tap > STAFF_TAP_WINDOW_MS) {
+        if (app->staff_taps == 0 || app->now - app->staff_first_tap > STAFF_TAP_WINDOW_MS) {
             app->staff_first_tap = app->now;
             app->staff_taps = 0;
         }

@@ -179,7 +179,7 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_MEMORY] = {"Speicher", "Memory", "Bellek"},
     [DK_S_LAST_SYNC] = {"Letzter Abgleich", "Last sync", "Son eşitleme"},
     [DK_S_RECENT_LOG] = {"Letzte Meldungen", "Recent log", "Son kayıtlar"},
-    [DK_S_QUIT_MAINTENANCE] = {"Wartung beenden", "Leave maintenance", "Bakımdan çık"},
+    [DK_S_QUIT_MAINTENANCE] = {"Kiosk für Wartung beenden", "Quit for maintenance", "Bakım için kapat"},
 
     [DK_S_WEEKDAY_MONDAY] = {"Montag", "Monday", "Pazartesi"},
     [DK_S_WEEKDAY_TUESDAY] = {"Dienstag", "Tuesday", "Salı"},
