@@ -3,7 +3,7 @@
 # full bundled content, no display needed (SDL_VIDEODRIVER=dummy; Xvfb for the X11 idle check).
 # Prints figures; it is not a test and never fails because a machine is slow. See README.md.
 #
-#   tools/bench/bench-kiosk.sh                       everything (about 12 minutes)
+#   tools/bench/bench-kiosk.sh                       everything (about 15 minutes)
 #   RUNS=3 SCROLL_RUNS=1 IDLE_S=20 tools/bench/bench-kiosk.sh   quicker, rougher
 #
 # Environment: BUILD_DIR (default build), RUNS (5: start-up runs), SCROLL_RUNS (3), MEM_RUNS (3,
@@ -353,8 +353,11 @@ scroll_run() {
     # -> frames file: wall build render present cpu
     paste -d' ' <(grep '^frame ' "$log") "$log.kiosk" |
       awk -v p="$first_phase" '$4 >= p && $6 == 0 {
-        if ($9 == "") print $3, "-", "-", "-", $7
-        else printf "%s %s %s %.3f %s\n", $9, $11, $13, $9 - $11 - $13, $7 }' >"$log.frames"
+        delete v
+        for (i = 8; i < NF; i += 2) v[$i] = $(i + 1) # the kiosk line, read by name
+        if (!("frame-ms" in v)) print $3, "-", "-", "-", $7
+        else printf "%s %s %s %.3f %s\n", v["frame-ms"], v["build"], v["render"],
+          v["frame-ms"] - v["build"] - v["render"], $7 }' >"$log.frames"
     cat "$log.frames" >>"$all"
     p99s+=("$(cut -d' ' -f1 "$log.frames" | pct 99)")
     p99c+=("$(cut -d' ' -f5 "$log.frames" | pct 99)")
@@ -411,10 +414,16 @@ if want chromium && [[ ${CHROMIUM:-0} = 1 || " ${ONLY:-} " = *" chromium "* ]]; 
         >/dev/null 2>&1 &
       cpid=$!
       peak_kb=0
-      # Sum of the resident sets of Chromium's process tree, sampled every 20 ms.
+      # Proportional set size (shared pages split between the processes that map them) summed
+      # over Chromium's process tree, sampled every 20 ms; summed RSS would count shared
+      # libraries once per process.
       while kill -0 "$cpid" 2>/dev/null; do
-        kb=$(ps -e -o pid=,ppid=,rss= | awk -v r="$cpid" '{ pp[$1] = $2; rss[$1] = $3 }
-          END { for (p in pp) { q = p; while (q != "" && q != r && q > 1) q = pp[q]; if (q == r) s += rss[p] } print s + 0 }')
+        tree=$(ps -e -o pid=,ppid= | awk -v r="$cpid" '{ pp[$1] = $2 }
+          END { for (p in pp) { q = p; while (q != "" && q != r && q > 1) q = pp[q]; if (q == r) print p } }')
+        kb=0
+        for p in $tree; do
+          kb=$((kb + $(awk '/^Pss:/ { print $2; exit }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+        done
         ((kb > peak_kb)) && peak_kb=$kb
         sleep 0.02
       done
@@ -423,11 +432,11 @@ if want chromium && [[ ${CHROMIUM:-0} = 1 || " ${ONLY:-} " = *" chromium "* ]]; 
       cr_m+=("$(awk -v k="$peak_kb" 'BEGIN { printf "%.0f", k / 1024 }')")
       rm -rf "$prof"
     done
-    cmd "chromium --headless --no-sandbox --disable-gpu ... --window-size=$W,$H --screenshot=X.png file://home.html (wall; RSS summed over its processes every 20 ms)"
+    cmd "chromium --headless --no-sandbox --disable-gpu ... --window-size=$W,$H --screenshot=X.png file://home.html (wall; PSS summed over its processes every 20 ms)"
     read -r m w < <(printf '%s\n' "${cr_t[@]}" | stats)
     row "chromium: start -> screenshot written" "$m" "$w" ms - "$c"
     read -r m w < <(printf '%s\n' "${cr_m[@]}" | stats)
-    row "chromium: peak RSS, all processes summed" "$m" "$w" MiB - "$c"
+    row "chromium: peak memory (PSS, all processes)" "$m" "$w" MiB - "$c"
   else
     say "chromium: not installed (apt-get install chromium), skipped"
   fi
@@ -438,7 +447,7 @@ fi
 echo
 echo "district-kiosk benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), SDL software renderer ${W}x${H}"
 echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
-echo "kiosk: $kiosk ($(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "kiosk: $kiosk, built $(date -u -r "$kiosk" '+%Y-%m-%d %H:%M UTC'); source tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo
 printf '%-46s %10s %10s %-5s %-8s %-26s %s\n' "figure" "median" "worst" "unit" "target" "" "cmd"
 printf '%s\n' "${rows[@]}"
