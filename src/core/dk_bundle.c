@@ -63,6 +63,32 @@ static dk_err copy_time(json_t *root, const char *key, char *out, size_t outsz)
     return DK_OK;
 }
 
+/* The optional "keys" list: 1..DK_SIGN_MAX_KEYS distinct public keys as lower-case hex. */
+static dk_err parse_keys(json_t *keys, dk_manifest *m)
+{
+    if (!keys)
+        return DK_OK;
+    if (!json_is_array(keys) || json_array_size(keys) == 0 ||
+        json_array_size(keys) > DK_SIGN_MAX_KEYS)
+        return dk_error_set(DK_ERR_INVALID, "manifest: 'keys' must be a list of 1 to %d public keys",
+                            DK_SIGN_MAX_KEYS);
+    size_t i;
+    json_t *k;
+    json_array_foreach(keys, i, k) {
+        const char *hex = json_string_value(k);
+        unsigned char pub[DK_SIGN_PUBLIC_BYTES];
+        if (!hex || strlen(hex) != 2 * DK_SIGN_PUBLIC_BYTES || !dk_sha256_hex_valid(hex) ||
+            dk_hex_decode(hex, pub, sizeof pub) != DK_OK)
+            return dk_error_set(DK_ERR_INVALID,
+                                "manifest: keys[%zu] must be 64 lower-case hex digits", i);
+        for (size_t j = 0; j < m->key_count; j++)
+            if (memcmp(m->keys[j], pub, sizeof pub) == 0)
+                return dk_error_set(DK_ERR_INVALID, "manifest: keys[%zu] is listed twice", i);
+        memcpy(m->keys[m->key_count++], pub, sizeof pub);
+    }
+    return DK_OK;
+}
+
 static int cmp_hash(const void *a, const void *b)
 {
     return strcmp(((const dk_object *)a)->hash, ((const dk_object *)b)->hash);
@@ -71,7 +97,7 @@ static int cmp_hash(const void *a, const void *b)
 dk_err dk_manifest_parse(const char *json, size_t len, dk_manifest **out)
 {
     static const char *const top_keys[] = {"format", "schema", "version", "issued",
-                                           "expires", "objects", NULL};
+                                           "expires", "objects", "keys", NULL};
     static const char *const obj_keys[] = {"role", "hash", "length", "mime", NULL};
     *out = NULL;
     if (len > DK_LIMIT_MANIFEST)
@@ -114,6 +140,8 @@ dk_err dk_manifest_parse(const char *json, size_t len, dk_manifest **out)
     m->version = (long long)json_integer_value(version);
     if ((err = copy_time(root, "issued", m->issued, sizeof m->issued)) ||
         (err = copy_time(root, "expires", m->expires, sizeof m->expires)))
+        goto done;
+    if ((err = parse_keys(json_object_get(root, "keys"), m)))
         goto done;
     json_t *objects = json_object_get(root, "objects");
     if (!json_is_array(objects) || json_array_size(objects) == 0) {
@@ -242,6 +270,17 @@ dk_err dk_manifest_serialize(const dk_manifest *m, char **out, size_t *len)
         bad |= json_object_set_new(root, "issued", json_string(m->issued));
     if (m->expires[0])
         bad |= json_object_set_new(root, "expires", json_string(m->expires));
+    if (m->key_count) {
+        json_t *keys = json_array();
+        if (!keys)
+            goto nomem;
+        for (size_t i = 0; i < m->key_count && !bad; i++) {
+            char hex[DK_SIGN_PUBLIC_HEX];
+            dk_sign_public_hex(m->keys[i], hex);
+            bad |= json_array_append_new(keys, json_string(hex));
+        }
+        bad |= json_object_set_new(root, "keys", keys);
+    }
     for (size_t i = 0; i < m->count && !bad; i++) {
         const dk_object *o = &m->objects[i];
         json_t *jo = json_object();

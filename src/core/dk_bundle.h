@@ -4,6 +4,7 @@
 
 #include "dk_crypto.h"
 #include "dk_error.h"
+#include "dk_sign.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,10 @@ typedef struct dk_manifest {
     char expires[32];  /* RFC 3339 UTC or "" */
     dk_object *objects; /* content first, then media sorted by hash */
     size_t count;
+    /* Ed25519 public keys that sign releases from this one on (docs/protocol.md, key rotation);
+     * key_count 0: the manifest names none ("keys" absent). */
+    unsigned char keys[DK_SIGN_MAX_KEYS][DK_SIGN_PUBLIC_BYTES];
+    size_t key_count;
 } dk_manifest;
 
 #define DK_BUNDLE_MANIFEST "manifest.json"

@@ -1251,7 +1251,9 @@ static dk_err write_bundle(ctx *c, const char *out_dir, const dk_pack_options *o
     if ((err = dk_fs_mkdirs(objdir, 0755)))
         return err;
 
-    dk_manifest m = {opt ? opt->version : 0, "", "", NULL, 0};
+    dk_manifest m;
+    memset(&m, 0, sizeof m);
+    m.version = opt ? opt->version : 0;
     if (opt && opt->issued)
         snprintf(m.issued, sizeof m.issued, "%s", opt->issued);
     m.objects = calloc(c->nmedia + 1, sizeof *m.objects);
