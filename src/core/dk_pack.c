@@ -680,6 +680,70 @@ typedef struct where {
     json_t *used;       /* set of file names the entity uses (may be NULL) */
 } where;
 
+/* One item of a list field: the checked copy, or NULL after reporting a problem at sub. */
+typedef json_t *(*v_item_fn)(ctx *c, const where *w, json_t *list, size_t i, json_t *item,
+                             const char *sub);
+
+static json_t *v_group_item(ctx *c, const where *w, json_t *list, size_t i, json_t *item,
+                            const char *sub)
+{
+    const char *s = json_string_value(item);
+    if (!s || !slug_valid(s)) {
+        err_at(c, w->file, sub, "must be a group slug");
+        return NULL;
+    }
+    for (size_t k = 0; k < i; k++)
+        if (json_equal(json_array_get(list, k), item)) {
+            err_at(c, w->file, sub, "'%s' is listed twice", s);
+            return NULL;
+        }
+    add_ref(c, w->file, sub, s, 'g');
+    return json_string(s);
+}
+
+static json_t *v_gallery_item(ctx *c, const where *w, json_t *list, size_t i, json_t *item,
+                              const char *sub)
+{
+    (void)list;
+    (void)i;
+    return v_image(c, w->dir, w->file, sub, item, w->used);
+}
+
+/* A list field of at most max items, each checked by item_fn; every bad item is reported
+ * (not only the first) and the whole field is NULL if any was bad. */
+static json_t *v_list(ctx *c, const where *w, const char *fname, json_t *v, int max,
+                      const char *noun, v_item_fn item_fn)
+{
+    if (!json_is_array(v)) {
+        err_at(c, w->file, fname, "must be a list of %s", noun);
+        return NULL;
+    }
+    if (json_array_size(v) > (size_t)max) {
+        err_at(c, w->file, fname, "has %zu %s, at most %d allowed", json_array_size(v), noun, max);
+        return NULL;
+    }
+    json_t *out = json_array();
+    size_t i;
+    json_t *item;
+    int bad = 0;
+    json_array_foreach(v, i, item) {
+        char sub[160];
+        snprintf(sub, sizeof sub, "%s[%zu]", fname, i);
+        json_t *checked = item_fn(c, w, v, i, item, sub);
+        if (!checked)
+            bad = 1;
+        else if (!out)
+            json_decref(checked), c->oom = 1;
+        else if (json_array_append_new(out, checked) != 0) /* releases checked on failure */
+            c->oom = 1;
+    }
+    if (bad) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 static json_t *v_field(ctx *c, const where *w, const field *f, json_t *v, const char *fname)
 {
     const char *file = w->file;
@@ -703,44 +767,8 @@ static json_t *v_field(ctx *c, const where *w, const field *f, json_t *v, const 
             add_ref(c, file, fname, s, f->type == F_DISTRICT ? 'd' : f->type == F_GROUP ? 'g' : 'p');
         return json_string(s);
     }
-    case F_GROUPS: {
-        if (!json_is_array(v)) {
-            err_at(c, file, fname, "must be a list of group slugs");
-            return NULL;
-        }
-        if (json_array_size(v) > DK_LIMIT_LINKS) {
-            err_at(c, file, fname, "links %zu groups, at most %d allowed", json_array_size(v),
-                   DK_LIMIT_LINKS);
-            return NULL;
-        }
-        json_t *out = json_array();
-        size_t i;
-        json_t *item;
-        int bad = 0;
-        json_array_foreach(v, i, item) {
-            char sub[160];
-            snprintf(sub, sizeof sub, "%s[%zu]", fname, i);
-            const char *s = json_string_value(item);
-            if (!s || !slug_valid(s)) {
-                err_at(c, file, sub, "must be a group slug");
-                bad = 1;
-                continue;
-            }
-            for (size_t k = 0; k < i; k++)
-                if (json_equal(json_array_get(v, k), item)) {
-                    err_at(c, file, sub, "'%s' is listed twice", s);
-                    bad = 1;
-                }
-            add_ref(c, file, sub, s, 'g');
-            if (json_array_append_new(out, json_string(s)) != 0)
-                c->oom = 1;
-        }
-        if (bad) {
-            json_decref(out);
-            return NULL;
-        }
-        return out;
-    }
+    case F_GROUPS:
+        return v_list(c, w, fname, v, DK_LIMIT_LINKS, "group slugs", v_group_item);
     case F_STATUS:
     case F_KIND: {
         const char *s = json_string_value(v);
@@ -812,35 +840,8 @@ static json_t *v_field(ctx *c, const where *w, const field *f, json_t *v, const 
     }
     case F_IMAGE:
         return v_image(c, w->dir, file, fname, v, w->used);
-    case F_GALLERY: {
-        if (!json_is_array(v)) {
-            err_at(c, file, fname, "must be a list of images");
-            return NULL;
-        }
-        if (json_array_size(v) > DK_LIMIT_GALLERY) {
-            err_at(c, file, fname, "has %zu images, at most %d allowed", json_array_size(v),
-                   DK_LIMIT_GALLERY);
-            return NULL;
-        }
-        json_t *out = json_array();
-        size_t i;
-        json_t *item;
-        int bad = 0;
-        json_array_foreach(v, i, item) {
-            char sub[160];
-            snprintf(sub, sizeof sub, "%s[%zu]", fname, i);
-            json_t *img = v_image(c, w->dir, file, sub, item, w->used);
-            if (!img)
-                bad = 1;
-            else if (json_array_append_new(out, img) != 0)
-                c->oom = 1;
-        }
-        if (bad) {
-            json_decref(out);
-            return NULL;
-        }
-        return out;
-    }
+    case F_GALLERY:
+        return v_list(c, w, fname, v, DK_LIMIT_GALLERY, "images", v_gallery_item);
     case F_OFFICE: {
         static const field office_fields[] = {
             {"name", F_TEXT, 1, TEXT_NAME},   {"address", F_TEXTML, 1, TEXT_PLACE},
