@@ -1167,8 +1167,10 @@ static void check_refs(ctx *c)
 
 static void check_required_pages(ctx *c)
 {
-    static const char *const required[] = {"about", "privacy", "legal"};
-    for (int i = 0; i < 3; i++) {
+    /* consent is the first layer of the privacy information on the sign-up form (Art. 13
+     * GDPR); privacy is the full notice one tap away from it. */
+    static const char *const required[] = {"about", "privacy", "legal", "consent"};
+    for (int i = 0; i < 4; i++) {
         int found = 0;
         size_t k;
         json_t *p;
@@ -1179,7 +1181,7 @@ static void check_required_pages(ctx *c)
             char path[4096];
             snprintf(path, sizeof path, "%s/pages/%s", c->root, required[i]);
             if (!dk_fs_exists(path))
-                err_at(c, path, NULL, "missing: the pages about, privacy and legal are required");
+                err_at(c, path, NULL, "missing: the pages about, privacy, legal and consent are required");
         }
     }
 }

@@ -48,8 +48,8 @@ char *dkt_make_content(void)
     dkt_write(dir, "projects/hoerde-lichterfest/project.json", dkt_project_json);
     dkt_write(dir, "projects/hoerde-lichterfest/body.de.md", "Ein Fest am See.");
     dkt_write(dir, "dates/hoerde.json", dkt_dates_json);
-    const char *pages[] = {"about", "privacy", "legal"};
-    for (int i = 0; i < 3; i++) {
+    const char *pages[] = {"about", "privacy", "legal", "consent"};
+    for (int i = 0; i < 4; i++) {
         char rel[128];
         snprintf(rel, sizeof rel, "pages/%s/page.json", pages[i]);
         dkt_write(dir, rel, "{\"title\": {\"de\": \"Titel\", \"en\": \"Title\"}}");
