@@ -174,9 +174,9 @@ static void test_keyring_text_accepts_lists_and_rejects_bad_entries(void **state
 
 static void test_timestamp_round_trip_and_strict_parse(void **state)
 {
-    dk_timestamp ts = {.version = 41, .manifest_version = 7, .manifest_length = 1843};
-    strcpy(ts.issued, "2026-11-26T10:00:00Z");
-    strcpy(ts.expires, "2026-11-27T10:00:00Z");
+    dk_timestamp ts = {.version = 41, .issued = "2026-11-26T10:00:00Z",
+                       .expires = "2026-11-27T10:00:00Z", .manifest_version = 7,
+                       .manifest_length = 1843};
     memset(ts.manifest_sha256, 'a', 64);
     ts.manifest_sha256[64] = '\0';
     char *json;

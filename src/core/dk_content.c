@@ -17,6 +17,21 @@ static int lookup(const char *const *table, int n, const char *code)
     return -1;
 }
 
+int dk_slug_valid(const char *s)
+{
+    size_t n = strnlen(s, DK_LIMIT_SLUG + 1);
+    if (n == 0 || n > DK_LIMIT_SLUG || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '-' && s[i + 1] == '-')
+            return 0;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 const char *dk_lang_code(dk_lang lang)
 {
     return (unsigned)lang < DK_LANG_COUNT ? lang_codes[lang] : "de";

@@ -16,6 +16,10 @@ typedef enum dk_lang { DK_LANG_DE, DK_LANG_EN, DK_LANG_TR, DK_LANG_COUNT } dk_la
 
 const char *dk_lang_code(dk_lang lang);        /* "de", "en", "tr" */
 const char *dk_lang_native_name(dk_lang lang); /* "Deutsch", "English", "Türkçe" */
+
+/* 1 if s is a slug: 1 to DK_LIMIT_SLUG bytes of a-z, 0-9 and single '-' not at either end (at
+ * most DK_LIMIT_SLUG + 1 bytes of s are read). Slugs name entities and appear in file names. */
+int dk_slug_valid(const char *s);
 dk_err dk_lang_parse(const char *code, dk_lang *out) DK_MUST_CHECK;
 
 typedef enum dk_project_status {

@@ -142,20 +142,6 @@ static void add_ref(ctx *c, const char *file, const char *field, const char *slu
 
 /* ---- small checks ---- */
 
-static int slug_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > DK_LIMIT_SLUG || s[0] == '-' || s[n - 1] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        int ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
-        if (!ok || (ch == '-' && s[i + 1] == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 static int digits(const char *s, int n)
 {
     for (int i = 0; i < n; i++)
@@ -688,7 +674,7 @@ static json_t *v_group_item(ctx *c, const where *w, json_t *list, size_t i, json
                             const char *sub)
 {
     const char *s = json_string_value(item);
-    if (!s || !slug_valid(s)) {
+    if (!s || !dk_slug_valid(s)) {
         err_at(c, w->file, sub, "must be a group slug");
         return NULL;
     }
@@ -758,7 +744,7 @@ static json_t *v_field(ctx *c, const where *w, const field *f, json_t *v, const 
     case F_PROJECT:
     case F_ID: {
         const char *s = json_string_value(v);
-        if (!s || !slug_valid(s)) {
+        if (!s || !dk_slug_valid(s)) {
             err_at(c, file, fname, "must be a slug (lower-case letters, digits and single '-', "
                                    "at most 64)");
             return NULL;
@@ -1052,7 +1038,7 @@ static void load_kind(ctx *c, const char *kind, const char *json_name, const fie
                    json_name);
             continue;
         }
-        if (!slug_valid(slug)) {
+        if (!dk_slug_valid(slug)) {
             err_at(c, edir, NULL, "folder name is not a valid slug (lower-case letters, digits "
                                   "and single '-', at most 64)");
             continue;

@@ -271,21 +271,6 @@ static int datetime_valid(const char *s)
     return two_digits(s + 11) <= 23 && two_digits(s + 14) <= 59;
 }
 
-static int slug_valid(const char *s)
-{
-    size_t n = strnlen(s, DK_LIMIT_SLUG + 1);
-    if (n == 0 || n > DK_LIMIT_SLUG || s[0] == '-' || s[n - 1] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '-' && s[i + 1] == '-')
-            return 0;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 static int color_valid(const char *s)
 {
     if (strnlen(s, 8) != 7 || s[0] != '#')
@@ -398,7 +383,7 @@ static dk_err get_slug(json_t *obj, const char *key, int required, const char *w
                        const char **out)
 {
     dk_err err = get_string(obj, key, required, DK_LIMIT_SLUG, where, out);
-    if (!err && *out && !slug_valid(*out))
+    if (!err && *out && !dk_slug_valid(*out))
         err = field_error(where, key, "must be a slug (a-z, 0-9 and single hyphens)");
     return err;
 }
@@ -978,7 +963,7 @@ static dk_err put_project(builder *b, json_t *p, size_t i)
         json_t *v = json_array_get(groups, g);
         const char *group = json_string_value(v);
         sqlite3_int64 group_id = 0;
-        if (!group || !slug_valid(group))
+        if (!group || !dk_slug_valid(group))
             return field_error(where, "groups", "must hold group slugs");
         if ((err = lookup(b, B_GROUP_ID, group, where, "groups", &group_id)))
             return err;
