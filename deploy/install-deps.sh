@@ -9,12 +9,16 @@ PACKAGES=(
   # kiosk and core libraries
   libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libsqlite3-dev sqlite3
   libcurl4-openssl-dev libsodium-dev libjansson-dev libmd4c-dev libwebp-dev
+  # speech output ("read aloud"): eSpeak NG speaks German, English and Turkish
+  libespeak-ng-dev espeak-ng-data
   # hub
   libmicrohttpd-dev
-  # tests
-  libcmocka-dev
+  # tests (openssl makes certificates and serves TLS in tests/sync_tls.sh)
+  libcmocka-dev openssl
   # fonts for the kiosk UI (Noto Sans: umlauts, ß, Turkish letters)
   fonts-noto-core
+  # hub benchmark (tools/bench/bench-hub.sh): wrk against district-hub and nginx
+  wrk nginx
 )
 
 missing=()

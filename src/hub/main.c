@@ -1,32 +1,57 @@
-/* district-hub: the central tool and server: packs authored content into bundles (more
- * commands arrive with publishing and registrations). */
+/* district-hub: the central tool and server: packs and checks authored content, keeps it in
+ * the hub's store, publishes signed releases, serves them to kiosks and watches the kiosks. */
 #define _XOPEN_SOURCE 700 /* strptime */
 #include "dk_crypto.h"
 #include "dk_log.h"
 #include "dk_pack.h"
+#include "dk_sign.h"
+#include "hub_config.h"
+#include "hub_devices.h"
+#include "hub_release.h"
+#include "hub_serve.h"
+#include "hub_site.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { EXIT_USAGE = 2, EXIT_CONTENT = 1, EXIT_IO = 3 };
+
+#define DEFAULT_CONFIG "/etc/district-hub/hub.conf"
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: district-hub COMMAND ...\n"
+            "usage: district-hub COMMAND ... [--config FILE] [--set KEY=VALUE]\n"
             "\n"
-            "commands:\n"
+            "content:\n"
+            "  check CONTENT_DIR\n"
+            "      check the authored content and write nothing\n"
             "  pack CONTENT_DIR OUT_DIR [--version N] [--issued TIME]\n"
             "      check the authored content and write a bundle (manifest + objects)\n"
             "      TIME is UTC like 2026-11-26T10:00:00Z; without it SOURCE_DATE_EPOCH is used\n"
             "      if set, else the manifest carries no time (so packing is reproducible)\n"
-            "  check CONTENT_DIR\n"
-            "      check the authored content and write nothing\n"
             "\n"
-            "exit status: 0 done, 1 the content has problems, 2 wrong usage, 3 cannot write\n");
+            "the hub (settings: --config FILE, else $DISTRICT_HUB_CONFIG, else " DEFAULT_CONFIG "\n"
+            "if it exists, else the defaults; see print-config and docs/hub.md):\n"
+            "  init                 create the data folder, the keys and hub.db\n"
+            "  import CONTENT_DIR   check the content as pack does and make it the hub's draft\n"
+            "  publish              sign the draft as the next release and announce it\n"
+            "  serve                serve releases and the kiosk API until SIGTERM or SIGINT\n"
+            "  device add NAME      register a kiosk; prints its token once and its settings\n"
+            "  device remove NAME   forget a kiosk (its token stops working)\n"
+            "  devices [--json]     every kiosk with its last heartbeat; flags SILENT and STALE\n"
+            "  export-static DIR    the current release as plain files for any web server\n"
+            "  verify-static DIR [--trusted-keys HEX,...]\n"
+            "                       check a release tree as a kiosk would (default key: this hub's)\n"
+            "  print-config         every setting with its default, unit and meaning\n"
+            "                       (with --config: the values in force)\n"
+            "\n"
+            "exit status: 0 done, 1 refused (content has problems, exists already, not found),\n"
+            "2 wrong usage, 3 cannot read or write (files, database, network)\n");
 }
 
 static int parse_version(const char *s, long long *out)
@@ -127,6 +152,310 @@ static int cmd_pack(int argc, char **argv, int check_only)
     return rc;
 }
 
+/* ---- the hub's commands ---- */
+
+typedef struct hub_args {
+    hub_config cfg;
+    int explicit_config; /* --config was given */
+    const char *pos[4]; /* positional arguments */
+    int npos;
+    int json;
+    const char *trusted_keys;
+} hub_args;
+
+static int exit_for(dk_err err)
+{
+    switch (err) {
+    case DK_OK:
+        return 0;
+    case DK_ERR_INVALID:
+    case DK_ERR_EXISTS:
+    case DK_ERR_NOTFOUND:
+    case DK_ERR_LIMIT:
+    case DK_ERR_CRYPTO:
+    case DK_ERR_CORRUPT:
+    case DK_ERR_PROTOCOL:
+        return EXIT_CONTENT;
+    default:
+        return EXIT_IO;
+    }
+}
+
+static int fail(dk_err err)
+{
+    fprintf(stderr, "district-hub: %s\n", dk_error_detail()[0] ? dk_error_detail() : dk_strerror(err));
+    return exit_for(err);
+}
+
+/* Reads --config, --set and the command's own options; the settings file first, then --set. */
+static int parse_hub_args(int argc, char **argv, int max_pos, hub_args *a)
+{
+    memset(a, 0, sizeof *a);
+    hub_config_defaults(&a->cfg);
+    const char *config = NULL;
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config = argv[i + 1];
+    a->explicit_config = config != NULL;
+    if (!config && getenv("DISTRICT_HUB_CONFIG") && *getenv("DISTRICT_HUB_CONFIG"))
+        config = getenv("DISTRICT_HUB_CONFIG");
+    if (!config && access(DEFAULT_CONFIG, F_OK) == 0)
+        config = DEFAULT_CONFIG;
+    if (config) {
+        dk_buf problems;
+        dk_buf_init(&problems, 64 * 1024);
+        dk_err err = hub_config_load(&a->cfg, config, &problems);
+        if (err) {
+            fputs(problems.data ? problems.data : "", stderr);
+            fprintf(stderr, "district-hub: the settings in %s have errors; nothing was done\n",
+                    config);
+            dk_buf_free(&problems);
+            return EXIT_USAGE;
+        }
+        dk_buf_free(&problems);
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        int more = i + 1 < argc;
+        if (strcmp(arg, "--config") == 0 && more) {
+            i++;
+        } else if (strcmp(arg, "--set") == 0 && more) {
+            char kv[HUB_CONFIG_STR_MAX + 64];
+            snprintf(kv, sizeof kv, "%s", argv[++i]);
+            char *eq = strchr(kv, '=');
+            if (!eq) {
+                fprintf(stderr, "district-hub: --set needs KEY=VALUE\n");
+                return EXIT_USAGE;
+            }
+            *eq = '\0';
+            if (hub_config_set(&a->cfg, kv, eq + 1) != DK_OK) {
+                fprintf(stderr, "district-hub: %s\n", dk_error_detail());
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(arg, "--json") == 0) {
+            a->json = 1;
+        } else if (strcmp(arg, "--trusted-keys") == 0 && more) {
+            a->trusted_keys = argv[++i];
+        } else if (arg[0] == '-' && arg[1]) {
+            fprintf(stderr, "district-hub: unknown option %s\n", arg);
+            return EXIT_USAGE;
+        } else if (a->npos < max_pos) {
+            a->pos[a->npos++] = arg;
+        } else {
+            fprintf(stderr, "district-hub: too many arguments\n");
+            return EXIT_USAGE;
+        }
+    }
+    dk_log_level level;
+    if (dk_log_level_parse(a->cfg.log_level, &level) != DK_OK) {
+        fprintf(stderr, "district-hub: log_level: %s\n", dk_error_detail());
+        return EXIT_USAGE;
+    }
+    dk_log_setup("district-hub", level, 1, a->cfg.log_syslog);
+    return 0;
+}
+
+static int need_args(const hub_args *a, int n, const char *what)
+{
+    if (a->npos != n) {
+        fprintf(stderr, "district-hub: usage: district-hub %s\n", what);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int cmd_print_config(hub_args *a)
+{
+    hub_config_write(stdout, a->explicit_config ? &a->cfg : NULL);
+    return 0;
+}
+
+static int cmd_init(hub_args *a)
+{
+    hub_init_result r;
+    dk_err err = hub_site_init(&a->cfg, &r);
+    if (err)
+        return fail(err);
+    printf("initialised %s\n"
+           "signing public key (the kiosks' trusted_keys): %s\n"
+           "registration public key (registration_pubkey): %s\n"
+           "next: district-hub import CONTENT_DIR, then district-hub publish\n",
+           a->cfg.data_dir, r.signing_public, r.registration_public);
+    return 0;
+}
+
+static int cmd_import(hub_args *a)
+{
+    hub_site *s = NULL;
+    dk_err err = hub_site_open(&a->cfg, 0, &s);
+    if (err)
+        return fail(err);
+    dk_problems problems;
+    dk_problems_init(&problems);
+    hub_import_summary sum;
+    err = hub_import(s, a->pos[0], &problems, &sum);
+    if (problems.text.len)
+        fputs(problems.text.data, stderr);
+    int rc = 0;
+    if (err == DK_ERR_INVALID && problems.errors > 0) {
+        fprintf(stderr, "district-hub: %d problem%s found; the hub's content was not changed\n",
+                problems.errors, problems.errors == 1 ? "" : "s");
+        rc = EXIT_CONTENT;
+    } else if (err) {
+        rc = fail(err);
+    } else {
+        const dk_pack_summary *p = &sum.pack;
+        printf("imported: %d districts, %d projects, %d groups, %d dates, %d pages; %d images "
+               "(%d new, %.1f MiB); content document %.1f KiB, %s\n"
+               "next: district-hub publish\n",
+               p->districts, p->projects, p->groups, p->dates, p->pages, p->media,
+               sum.objects_added, (double)p->media_bytes / (1024.0 * 1024.0),
+               (double)p->content_bytes / 1024.0, p->content_hash);
+    }
+    dk_problems_free(&problems);
+    hub_site_close(s);
+    return rc;
+}
+
+static int cmd_publish(hub_args *a)
+{
+    hub_site *s = NULL;
+    dk_err err = hub_site_open(&a->cfg, 1, &s);
+    if (err)
+        return fail(err);
+    hub_publish_summary sum;
+    err = hub_publish(s, (long long)time(NULL), &sum);
+    hub_site_close(s);
+    if (err)
+        return fail(err);
+    const hub_release_row *r = &sum.release;
+    printf("published release %lld: %d districts, %d projects, %d groups, %d dates, %d pages; "
+           "%d images; %lld objects, %.1f MiB; content %s\n"
+           "timestamp %lld; the release expires %s\n",
+           r->version, sum.count[HUB_DISTRICT], sum.count[HUB_PROJECT], sum.count[HUB_GROUP],
+           sum.count[HUB_DATE], sum.count[HUB_PAGE], sum.media, r->objects,
+           (double)r->bytes / (1024.0 * 1024.0), r->content_sha256, sum.timestamp_version,
+           r->expires);
+    if (sum.content_unchanged)
+        printf("note: the content is the same as in release %lld (published again anyway)\n",
+               sum.previous_version);
+    return 0;
+}
+
+static int cmd_serve(hub_args *a)
+{
+    dk_err err = hub_serve_run(&a->cfg);
+    return err ? fail(err) : 0;
+}
+
+static int cmd_device(hub_args *a)
+{
+    if (a->npos != 2 || (strcmp(a->pos[0], "add") != 0 && strcmp(a->pos[0], "remove") != 0)) {
+        fprintf(stderr, "district-hub: usage: district-hub device add NAME | device remove NAME\n");
+        return EXIT_USAGE;
+    }
+    hub_site *s = NULL;
+    dk_err err = hub_site_open(&a->cfg, 0, &s);
+    if (err)
+        return fail(err);
+    const char *name = a->pos[1];
+    if (strcmp(a->pos[0], "remove") == 0) {
+        err = hub_db_device_remove(s->db, name);
+        if (!err)
+            printf("removed device %s; its token no longer works\n", name);
+    } else {
+        char token[HUB_TOKEN_HEX];
+        err = hub_device_add(s, name, token);
+        if (!err) {
+            printf("registered device %s. Its token is shown only now; put these lines into the "
+                   "kiosk's settings file:\n\n", name);
+            err = hub_device_snippet(s, name, token, stdout);
+            dk_wipe(token, sizeof token);
+        }
+    }
+    hub_site_close(s);
+    return err ? fail(err) : 0;
+}
+
+static int cmd_devices(hub_args *a)
+{
+    hub_site *s = NULL;
+    dk_err err = hub_site_open(&a->cfg, 0, &s);
+    if (err)
+        return fail(err);
+    err = hub_devices_print(s, (long long)time(NULL), a->json, stdout);
+    hub_site_close(s);
+    return err ? fail(err) : 0;
+}
+
+static int cmd_export(hub_args *a)
+{
+    hub_site *s = NULL;
+    dk_err err = hub_site_open(&a->cfg, 1, &s);
+    if (err)
+        return fail(err);
+    hub_tree_summary sum;
+    err = hub_export_static(s, a->pos[0], (long long)time(NULL), &sum);
+    hub_site_close(s);
+    if (err)
+        return fail(err);
+    printf("exported release %lld to %s: %d objects (%d new, %.1f MiB), timestamp %lld valid "
+           "until %s; %d files of older releases removed\n"
+           "run this again at least every %ld s, or the kiosks report stale content\n",
+           sum.manifest_version, a->pos[0], sum.objects, sum.copied,
+           (double)sum.bytes / (1024.0 * 1024.0), sum.ts.version, sum.ts.expires, sum.removed,
+           a->cfg.timestamp_lifetime_s / 4);
+    return 0;
+}
+
+static int cmd_verify(hub_args *a)
+{
+    dk_sign_keyring ring;
+    memset(&ring, 0, sizeof ring);
+    dk_err err = DK_OK;
+    if (a->trusted_keys) {
+        err = dk_sign_keyring_add_text(&ring, a->trusted_keys);
+    } else {
+        hub_site paths;
+        dk_sign_key key;
+        if (!(err = hub_site_paths(&paths, &a->cfg)) &&
+            !(err = dk_sign_key_load(paths.signing_key_path, &key))) {
+            err = dk_sign_keyring_add(&ring, key.pub);
+            dk_wipe(&key, sizeof key);
+        }
+    }
+    if (err)
+        return fail(err);
+    hub_tree_summary sum;
+    if ((err = hub_verify_tree(a->pos[0], &ring, (long long)time(NULL), &sum)))
+        return fail(err);
+    printf("ok: %s holds release %lld, %d objects (%.1f MiB) all intact; timestamp %lld valid "
+           "until %s\n",
+           a->pos[0], sum.manifest_version, sum.objects, (double)sum.bytes / (1024.0 * 1024.0),
+           sum.ts.version, sum.ts.expires);
+    return 0;
+}
+
+typedef struct command {
+    const char *name;
+    int max_pos, min_pos;
+    const char *usage;
+    int (*run)(hub_args *a);
+} command;
+
+static const command commands[] = {
+    {"init", 0, 0, "init [--config FILE]", cmd_init},
+    {"import", 1, 1, "import CONTENT_DIR [--config FILE]", cmd_import},
+    {"publish", 0, 0, "publish [--config FILE]", cmd_publish},
+    {"serve", 0, 0, "serve [--config FILE]", cmd_serve},
+    {"device", 2, 2, "device add NAME | device remove NAME", cmd_device},
+    {"devices", 0, 0, "devices [--json] [--config FILE]", cmd_devices},
+    {"export-static", 1, 1, "export-static DIR [--config FILE]", cmd_export},
+    {"verify-static", 1, 1, "verify-static DIR [--trusted-keys HEX,...]", cmd_verify},
+    {"print-config", 0, 0, "print-config [--config FILE]", cmd_print_config},
+    {"--print-config", 0, 0, "--print-config [--config FILE]", cmd_print_config},
+};
+
 int main(int argc, char **argv)
 {
     dk_log_setup("district-hub", DK_LOG_INFO, 1, 0);
@@ -142,6 +471,18 @@ int main(int argc, char **argv)
         return cmd_pack(argc - 2, argv + 2, 0);
     if (strcmp(argv[1], "check") == 0)
         return cmd_pack(argc - 2, argv + 2, 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const command *c = &commands[i];
+        if (strcmp(argv[1], c->name) != 0)
+            continue;
+        hub_args a;
+        int rc = parse_hub_args(argc - 2, argv + 2, c->max_pos, &a);
+        if (rc)
+            return rc;
+        if (a.npos < c->min_pos && (rc = need_args(&a, c->min_pos, c->usage)))
+            return rc;
+        return c->run(&a);
+    }
     fprintf(stderr, "district-hub: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;
