@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 /* A fake font: every code point is 0.55 em wide, lines as the theme says. */
 static dk_metrics fake_metrics;
@@ -454,8 +455,22 @@ static void test_staff_entry_needs_the_pin_and_blocks_what_is_beneath(void **sta
     start_session();
     for (int i = 0; i < 5; i++)
         tap("staff-corner");
+    const dk_element *dialog = find("dialog");
+    assert_non_null(dialog);
+    /* A touch on the dialog's edge, above whatever lies beneath it: nothing beneath reacts. */
+    dk_rect d = dialog->rect;
+    int depth = dk_app_nav_depth(fx.app);
+    tap_at(d.x + 4, d.y + 4);
     assert_non_null(find("dialog"));
-    tap("home"); /* beneath the dialog: must not react */
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_HOME);
+    assert_int_equal(dk_app_nav_depth(fx.app), depth);
+    /* The Home button lies outside the dialog: a tap there only cancels the dialog. */
+    tap("home");
+    assert_null(find("dialog"));
+    assert_int_equal(dk_app_nav_depth(fx.app), depth);
+    fx.now += 4500; /* a new sequence of five taps */
+    for (int i = 0; i < 5; i++)
+        tap("staff-corner");
     assert_non_null(find("dialog"));
     tap("pin:1");
     tap("pin:2");
@@ -486,6 +501,454 @@ static void test_lock_down_new_content_waits_for_the_next_reset(void **state)
     assert_int_equal(dk_app_offer_store(fx.app, fx.store), 1);
 }
 
+/* ---- helpers for the tests below ---- */
+
+/* Some element (visible or not) whose label contains text. */
+static const dk_element *find_text(const char *text)
+{
+    size_t n;
+    const dk_element *els = dk_ui_elements(fx.ui, &n);
+    for (size_t i = n; i-- > 0;)
+        if (strstr(els[i].label, text))
+            return &els[i];
+    return NULL;
+}
+
+/* 1 if a text command drawing exactly text lies inside r. */
+static int drawn_in(dk_rect r, const char *text)
+{
+    size_t n;
+    const dk_cmd *cmds = dk_ui_commands(fx.ui, &n);
+    for (size_t i = 0; i < n; i++)
+        if (cmds[i].type == DK_CMD_TEXT && cmds[i].len == strlen(text) &&
+            memcmp(cmds[i].text, text, cmds[i].len) == 0 && cmds[i].rect.x >= r.x &&
+            cmds[i].rect.y >= r.y && cmds[i].rect.x + cmds[i].rect.w <= r.x + r.w &&
+            cmds[i].rect.y + cmds[i].rect.h <= r.y + r.h)
+            return 1;
+    return 0;
+}
+
+static void use_screen(int w, int h, double w_mm, double h_mm)
+{
+    fx.w = w;
+    fx.h = h;
+    fx.cfg.screen_width_mm = w_mm;
+    fx.cfg.screen_height_mm = h_mm;
+}
+
+static void open_staff_screen(void)
+{
+    fx.now += 4500;
+    for (int i = 0; i < 5; i++)
+        tap("staff-corner");
+    static const char *const pin[] = {"pin:2", "pin:4", "pin:6", "pin:8", "pin:ok"};
+    for (int i = 0; i < 5; i++)
+        tap(pin[i]);
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_STAFF);
+}
+
+/* ---- regression tests of the UI bugs of issue 3 ---- */
+
+/* Bug 1: the scroll area was named like its screen, so "home" on the home screen found the
+ * scroll area (the later element), not the Home button. */
+static void test_scroll_area_is_named_scroll_screen_not_like_a_button(void **state)
+{
+    start_session();
+    const dk_element *e = find("home");
+    assert_non_null(e);
+    assert_int_equal(e->role, DK_EL_BUTTON);
+    e = find("scroll:home");
+    assert_non_null(e);
+    assert_int_equal(e->role, DK_EL_SCROLL);
+    tap("projects");
+    assert_int_equal(find("projects") ? (int)find("projects")->role : -1, -1); /* none left */
+    assert_int_equal(find("scroll:projects")->role, DK_EL_SCROLL);
+    tap("home");
+    tap("home"); /* on the home screen: the button, which stays home */
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_HOME);
+    assert_int_equal(dk_app_nav_depth(fx.app), 2);
+}
+
+static void open_project_from_hoerde(const char *slug)
+{
+    start_session();
+    scroll_to("district:hoerde");
+    tap("district:hoerde");
+    char name[96];
+    snprintf(name, sizeof name, "project:%s", slug);
+    tap(name);
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_PROJECT);
+}
+
+/* Bug 2: a project of one day (start == end) showed "19. Dezember 2026 – 19. Dezember 2026". */
+static void test_a_single_day_project_shows_one_date(void **state)
+{
+    open_project_from_hoerde("hoerde-phoenixsee-lichterfest"); /* 2026-12-19 to 2026-12-19 */
+    char day[64];
+    assert_int_equal(dk_i18n_format_date(DK_LANG_DE, "2026-12-19", day, sizeof day, 0), DK_OK);
+    assert_non_null(find_any(day));
+    assert_null(find_text(" – 19. Dezember"));
+    tap("lang:en");
+    assert_int_equal(dk_i18n_format_date(DK_LANG_EN, "2026-12-19", day, sizeof day, 0), DK_OK);
+    assert_non_null(find_any(day));
+    /* a project of several days keeps its range */
+    tap("back");
+    tap("project:hoerde-geschichtspfad-stahlwerk-see");
+    const dk_element *range = find_text(" – ");
+    assert_non_null(range);
+}
+
+/* Bug 3: a project without an image got no picture; UI.md asks for a card in the district's
+ * colour, on the lists and on the project page. */
+static void test_projects_without_image_get_a_picture_in_the_district_colour(void **state)
+{
+    dk_arena *a = dk_arena_new(1u << 20);
+    dk_district hoerde;
+    assert_int_equal(dk_store_district(fx.store, "hoerde", DK_LANG_DE, a, &hoerde), DK_OK);
+    dk_color fill = dk_theme_district_colors(DK_THEME_NORMAL, dk_color_parse(hoerde.color,
+                                                                           (dk_color){0, 0, 0, 0}))
+                        .fill;
+    start_session();
+    tap("projects");
+    tap("filter:all-statuses");
+    /* Every project card on the list has a picture inside it: its image or a drawn one. */
+    size_t n, cards = 0, drawn = 0;
+    const dk_element *els = dk_ui_elements(fx.ui, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(els[i].name, "project:", 8) != 0)
+            continue;
+        cards++;
+        dk_rect c = els[i].rect;
+        int found = 0;
+        for (size_t k = 0; k < n && !found; k++)
+            found = els[k].role == DK_EL_IMAGE && els[k].rect.x >= c.x && els[k].rect.y >= c.y &&
+                    els[k].rect.x + els[k].rect.w <= c.x + c.w &&
+                    els[k].rect.y + els[k].rect.h <= c.y + c.h;
+        if (!found)
+            fail_msg("card %s has no picture", els[i].name);
+    }
+    assert_true(cards >= 2);
+    const dk_element *pic = find_any("picture:hoerde-geschichtspfad-stahlwerk-see");
+    assert_non_null(pic);
+    assert_int_equal(pic->role, DK_EL_IMAGE);
+    assert_string_equal(pic->label, "Hörde");
+    /* ... drawn in Hörde's colour */
+    const dk_cmd *cmds = dk_ui_commands(fx.ui, &n);
+    for (size_t i = 0; i < n; i++)
+        if (cmds[i].type == DK_CMD_RECT && cmds[i].rect.x == pic->rect.x &&
+            cmds[i].rect.y == pic->rect.y && cmds[i].rect.w == pic->rect.w &&
+            cmds[i].color.r == fill.r && cmds[i].color.g == fill.g && cmds[i].color.b == fill.b)
+            drawn++;
+    assert_int_equal(drawn, 1);
+    /* On the project page: a big one with the district's name. */
+    tap("project:hoerde-geschichtspfad-stahlwerk-see");
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_PROJECT);
+    pic = find("picture:hoerde-geschichtspfad-stahlwerk-see");
+    assert_non_null(pic);
+    assert_true(pic->rect.w >= fx.w / 3);
+    assert_true(drawn_in(pic->rect, "Hörde"));
+    /* A project with an image keeps it. */
+    tap("back");
+    tap("project:hoerde-phoenixsee-lichterfest");
+    assert_null(find_any("picture:hoerde-phoenixsee-lichterfest"));
+    dk_arena_free(a);
+}
+
+/* Bug 4: the accessibility switches showed on/off by colour alone. */
+static void test_toggles_say_on_and_off_in_words(void **state)
+{
+    start_session();
+    tap("accessibility");
+    static const char *const names[] = {"a11y:large-text", "a11y:high-contrast", "a11y:low-reach"};
+    static const dk_string_id labels[] = {DK_S_LARGER_TEXT, DK_S_HIGH_CONTRAST, DK_S_LOW_REACH};
+    assert_string_equal(dk_i18n(DK_LANG_DE, DK_S_ON), "Ein");
+    assert_string_equal(dk_i18n(DK_LANG_DE, DK_S_OFF), "Aus");
+    for (int i = 0; i < 3; i++) {
+        const dk_element *e = find(names[i]);
+        assert_non_null(e);
+        char want[128];
+        snprintf(want, sizeof want, "%s: Aus", dk_i18n(DK_LANG_DE, labels[i]));
+        assert_string_equal(e->label, want);
+        assert_true(e->flags & DK_EL_TOGGLE);
+        assert_false(e->flags & DK_EL_CHECKED);
+        assert_true(drawn_in(e->rect, "Aus"));
+        assert_true(drawn_in(e->rect, dk_i18n(DK_LANG_DE, labels[i])));
+    }
+    tap("a11y:high-contrast");
+    const dk_element *e = find("a11y:high-contrast");
+    assert_true(e->flags & DK_EL_CHECKED);
+    assert_string_equal(e->label, "Hoher Kontrast: Ein");
+    assert_true(drawn_in(e->rect, "Ein"));
+    assert_false(find("a11y:large-text")->flags & DK_EL_CHECKED);
+    /* In each language, and with larger text in portrait, where the words must still fit. The
+     * panel is modal: a tap on a language beneath it only closes it. */
+    tap("a11y:close");
+    tap("lang:en");
+    tap("accessibility");
+    assert_string_equal(find("a11y:high-contrast")->label, "High contrast: On");
+    assert_true(drawn_in(find("a11y:large-text")->rect, "Off"));
+    tap("a11y:close");
+    tap("lang:tr");
+    tap("accessibility");
+    assert_true(drawn_in(find("a11y:high-contrast")->rect, "Açık"));
+    assert_true(drawn_in(find("a11y:low-reach")->rect, "Kapalı"));
+    use_screen(1080, 1920, 296, 527);
+    tap("a11y:large-text");
+    assert_true(dk_app_large_text(fx.app));
+    assert_string_equal(find("a11y:large-text")->label, "Yazıyı büyüt: Açık");
+    /* the shift key is a switch too: its state shows on every letter key, and in the tree */
+    tap("a11y:close");
+    tap("search");
+    assert_true(find("key:shift")->flags & DK_EL_TOGGLE);
+    assert_false(find("key:shift")->flags & DK_EL_CHECKED);
+    tap("key:shift");
+    assert_true(find("key:shift")->flags & DK_EL_CHECKED);
+    assert_non_null(find("key:Q"));
+}
+
+/* Every pair of keys that face each other across a row or a column is at least 3 mm apart, and
+ * every key at least 15 mm high. */
+static void check_keyboard(const char *what)
+{
+    double mm = fake_metrics.px_per_mm;
+    size_t n, keys = 0;
+    const dk_element *els = dk_ui_elements(fx.ui, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(els[i].name, "key:", 4) != 0)
+            continue;
+        keys++;
+        dk_rect a = els[i].rect;
+        if (a.h < 15.0 * mm - 1)
+            fail_msg("%s: %s is %.1f mm high", what, els[i].name, a.h / mm);
+        for (size_t k = 0; k < n; k++) {
+            if (k == i || strncmp(els[k].name, "key:", 4) != 0)
+                continue;
+            dk_rect b = els[k].rect;
+            int overlap_y = a.y < b.y + b.h && b.y < a.y + a.h;
+            int overlap_x = a.x < b.x + b.w && b.x < a.x + a.w;
+            if (overlap_y && b.x >= a.x + a.w && b.x - (a.x + a.w) < 3.0 * mm)
+                fail_msg("%s: %s and %s are %.2f mm apart", what, els[i].name, els[k].name,
+                         (b.x - (a.x + a.w)) / mm);
+            if (overlap_x && b.y >= a.y + a.h && b.y - (a.y + a.h) < 3.0 * mm)
+                fail_msg("%s: %s and %s are %.2f mm apart (rows)", what, els[i].name,
+                         els[k].name, (b.y - (a.y + a.h)) / mm);
+        }
+    }
+    assert_true(keys >= 40);
+}
+
+/* Bug 5: the on-screen keys were 1.6 mm apart; UI.md asks at least 3 mm. */
+static void test_keyboard_keys_are_big_and_3mm_apart(void **state)
+{
+    start_session();
+    tap("search");
+    frame();
+    check_keyboard("landscape");
+    tap("lang:tr"); /* the longest rows */
+    check_keyboard("landscape, Turkish");
+    use_screen(1080, 1920, 296, 527);
+    frame();
+    check_keyboard("portrait");
+    tap("accessibility");
+    tap("a11y:large-text");
+    tap("a11y:close");
+    frame();
+    check_keyboard("portrait, larger text");
+    use_screen(1920, 1080, 527, 296);
+    frame();
+    check_keyboard("landscape, larger text");
+}
+
+static void search_and_tap(const char *word, const char *hit)
+{
+    if (dk_app_screen(fx.app) != DK_SCREEN_SEARCH)
+        tap("search");
+    while (dk_app_search_text(fx.app)[0])
+        tap("key:delete");
+    type_text(word);
+    tap(hit);
+    for (int i = 0; i < 3; i++)
+        frame();
+}
+
+/* Bug 6: a date found by search opened the dates list at its top, not at the date. */
+static void test_a_date_found_by_search_is_shown_highlighted_in_the_dates(void **state)
+{
+    start_session();
+    /* far down the list (June 2027) */
+    search_and_tap("hellwegfest", "date:brackel-2027-06-19-hellwegfest");
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_DATES);
+    const dk_element *e = find("date:brackel-2027-06-19-hellwegfest");
+    if (!e)
+        fail_msg("the date is not in view");
+    assert_true(e->visible.h == e->rect.h); /* wholly */
+    assert_true(e->flags & DK_EL_SELECTED);
+    size_t n, selected = 0;
+    const dk_element *els = dk_ui_elements(fx.ui, &n);
+    for (size_t i = 0; i < n; i++)
+        selected += strncmp(els[i].name, "date:", 5) == 0 && (els[i].flags & DK_EL_SELECTED);
+    assert_int_equal(selected, 1);
+    /* Back from the date's group: the same place again. */
+    tap("date:brackel-2027-06-19-hellwegfest");
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_GROUP);
+    tap("back");
+    frame();
+    frame();
+    e = find("date:brackel-2027-06-19-hellwegfest");
+    assert_non_null(e);
+    assert_true(e->flags & DK_EL_SELECTED);
+    /* A date that is over is not among the upcoming ones: it is shown first, and said to be
+     * over (this one is over once the calendar has passed 25 November 2026). */
+    tap("back");
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_SEARCH);
+    search_and_tap("infotafeln", "date:aplerbeck-2026-11-25-ak-emscher");
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_DATES);
+    e = find("date:aplerbeck-2026-11-25-ak-emscher");
+    assert_non_null(e);
+    assert_true(e->flags & DK_EL_SELECTED);
+    time_t now = time(NULL);
+    struct tm tm;
+    char today[16];
+    localtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    if (strcmp(today, "2026-11-25") > 0)
+        assert_non_null(find(dk_i18n(DK_LANG_DE, DK_S_DATE_PAST)));
+    /* the dates list reached from home highlights nothing */
+    tap("home");
+    tap("dates");
+    els = dk_ui_elements(fx.ui, &n);
+    for (size_t i = 0; i < n; i++)
+        assert_false(strncmp(els[i].name, "date:", 5) == 0 && (els[i].flags & DK_EL_SELECTED));
+}
+
+/* Bug 7: Turkish privacy and legal pages had a Turkish title over a German body. */
+static void test_a_page_only_in_german_has_the_german_title_and_says_so(void **state)
+{
+    dk_arena *a = dk_arena_new(1u << 20);
+    static const char *const slugs[] = {"privacy", "legal", "about"};
+    start_session();
+    tap("lang:tr");
+    for (int i = 0; i < 3; i++) {
+        dk_page de, tr;
+        assert_int_equal(dk_store_page(fx.store, slugs[i], DK_LANG_DE, a, &de), DK_OK);
+        assert_int_equal(dk_store_page(fx.store, slugs[i], DK_LANG_TR, a, &tr), DK_OK);
+        int german_only = strcmp(de.body_md, tr.body_md) == 0;
+        tap("home");
+        tap(slugs[i]);
+        assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_PAGE);
+        const dk_element *title = find(german_only ? de.title : tr.title);
+        if (!title)
+            fail_msg("page %s: no title '%s'", slugs[i], german_only ? de.title : tr.title);
+        assert_int_equal(title->role, DK_EL_HEADING);
+        const dk_element *note = find("page:german-only");
+        if (german_only) {
+            assert_non_null(note);
+            assert_string_equal(note->label, dk_i18n(DK_LANG_TR, DK_S_PAGE_ONLY_GERMAN));
+            assert_null(find(tr.title));
+        } else {
+            assert_null(note);
+        }
+        if (i < 2)
+            assert_true(german_only); /* the bundled content: privacy and legal only in German */
+    }
+    /* English has its own text: its own title, no note. */
+    tap("lang:en");
+    frame();
+    assert_non_null(find("Privacy notice") ? find("Privacy notice") : find("About the programme"));
+    tap("home");
+    tap("privacy");
+    assert_non_null(find("Privacy notice"));
+    assert_null(find("page:german-only"));
+    dk_arena_free(a);
+}
+
+/* Feature 9: the sync state on the staff screen, and "Sync now" for the sync worker. */
+static void test_staff_screen_shows_the_sync_state_and_asks_for_a_sync(void **state)
+{
+    start_session();
+    tap("lang:en");
+    open_staff_screen();
+    assert_true(dk_app_next_wakeup(fx.app, fx.now) <= 1000); /* relative times tick */
+    /* Before the worker reported anything: not configured, and the button does nothing. */
+    scroll_to("staff:sync");
+    const dk_element *b = find("staff:sync");
+    assert_string_equal(b->label, "Sync not configured");
+    assert_true(b->flags & DK_EL_DISABLED);
+    tap("staff:sync");
+    assert_false(dk_app_take_sync_request(fx.app));
+    assert_non_null(find_text("Never"));
+
+    long long now = (long long)time(NULL);
+    dk_app_sync_view v;
+    memset(&v, 0, sizeof v);
+    v.configured = 1;
+    v.last_attempt = now - 150;
+    v.last_success = now - 3 * 3600 - 100;
+    v.next_attempt = now + 7 * 60 + 20;
+    v.version = 42;
+    snprintf(v.issued, sizeof v.issued, "2026-11-20T09:30:00Z");
+    v.stale = 1;
+    snprintf(v.error, sizeof v.error, "The hub did not answer within 10 seconds.");
+    v.backlog = 3;
+    dk_app_set_sync_view(fx.app, &v);
+    frame();
+    assert_non_null(find_text("42 · 20 November 2026"));
+    assert_non_null(find_text("2 min ago"));
+    assert_non_null(find_text("3 h ago"));
+    assert_non_null(find_text("in 7 min"));
+    assert_non_null(find_any("The hub did not answer within 10 seconds."));
+    const dk_element *stale = find_any("staff:stale");
+    assert_non_null(stale);
+    assert_non_null(strstr(stale->label, "Out of date"));
+    assert_non_null(find_any("3"));
+    assert_non_null(find_any("Registrations waiting to be sent"));
+    scroll_to("staff:sync");
+    b = find("staff:sync");
+    assert_string_equal(b->label, "Sync now");
+    assert_false(b->flags & DK_EL_DISABLED);
+    assert_true(b->rect.h >= 15.0 * fake_metrics.px_per_mm - 1);
+    tap("staff:sync");
+    assert_true(dk_app_take_sync_request(fx.app));
+    assert_false(dk_app_take_sync_request(fx.app)); /* once */
+
+    /* While it runs: says so, and is inert. */
+    v.running = 1;
+    v.stale = 0;
+    v.error[0] = '\0';
+    dk_app_set_sync_view(fx.app, &v);
+    frame();
+    assert_null(find_any("staff:stale"));
+    assert_non_null(find_any("Up to date"));
+    assert_non_null(find_any("None"));
+    b = find("staff:sync");
+    assert_string_equal(b->label, "Sync running…");
+    assert_true(b->flags & DK_EL_DISABLED);
+    tap("staff:sync");
+    assert_false(dk_app_take_sync_request(fx.app));
+
+    /* German and Turkish have their own words; portrait with larger text still fits. */
+    v.running = 0;
+    v.stale = 1;
+    dk_app_set_sync_view(fx.app, &v);
+    tap("lang:de");
+    assert_non_null(find_text("in 7 Min."));
+    assert_non_null(find_text("vor 2 Min."));
+    assert_non_null(find_any("Jetzt abgleichen"));
+    tap("lang:tr");
+    assert_non_null(find_text("7 dk sonra"));
+    assert_non_null(find_any("Şimdi eşitle"));
+    use_screen(1080, 1920, 296, 527);
+    tap("accessibility");
+    tap("a11y:large-text");
+    tap("a11y:close");
+    scroll_to("staff:sync");
+    scroll_to("staff:stale");
+    v.configured = 0;
+    dk_app_set_sync_view(fx.app, &v);
+    scroll_to("staff:sync");
+    assert_string_equal(find("staff:sync")->label, "Eşitleme ayarlanmamış");
+}
+
 int main(void)
 {
     assert_int_equal(dk_crypto_init(), DK_OK);
@@ -501,6 +964,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_low_reach_keeps_every_control_below_the_reach_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_staff_entry_needs_the_pin_and_blocks_what_is_beneath, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_down_new_content_waits_for_the_next_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scroll_area_is_named_scroll_screen_not_like_a_button, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_single_day_project_shows_one_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_projects_without_image_get_a_picture_in_the_district_colour, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_toggles_say_on_and_off_in_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyboard_keys_are_big_and_3mm_apart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_date_found_by_search_is_shown_highlighted_in_the_dates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_page_only_in_german_has_the_german_title_and_says_so, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staff_screen_shows_the_sync_state_and_asks_for_a_sync, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

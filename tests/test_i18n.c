@@ -6,6 +6,7 @@
 #include "dk_i18n.h"
 #include "dk_text.h"
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -478,6 +479,66 @@ static void test_fill_puts_words_where_each_language_wants_them(void **state)
     assert_int_equal(dk_i18n_fill(DK_LANG_EN, DK_S_SINCE, "2021", NULL, 4), DK_ERR_INVALID);
 }
 
+static void test_relative_times_in_words_each_languages_way(void **state)
+{
+    static const struct {
+        dk_lang lang;
+        long long s;
+        const char *want;
+    } cases[] = {
+        {DK_LANG_EN, 7 * 60 + 20, "in 7 min"},
+        {DK_LANG_DE, 7 * 60 + 59, "in 7 Min."},
+        {DK_LANG_TR, 7 * 60, "7 dk sonra"},
+        {DK_LANG_EN, -150, "2 min ago"},
+        {DK_LANG_DE, -150, "vor 2 Min."},
+        {DK_LANG_TR, -150, "2 dk önce"},
+        {DK_LANG_EN, 0, "now"},
+        {DK_LANG_DE, 0, "jetzt"},
+        {DK_LANG_EN, 59, "in under a minute"},
+        {DK_LANG_EN, -59, "just now"},
+        {DK_LANG_DE, -5, "gerade eben"},
+        {DK_LANG_EN, -3 * 3600 - 100, "3 h ago"},
+        {DK_LANG_DE, 47 * 3600, "in 47 Std."},
+        {DK_LANG_EN, 2 * 86400, "in 2 days"},
+        {DK_LANG_EN, -86400 * 3 - 5, "3 days ago"},
+        {DK_LANG_DE, -86400 * 3, "vor 3 Tagen"},
+        {DK_LANG_TR, 86400 * 3, "3 gün sonra"},
+        {DK_LANG_DE, -86400 * 400, "vor 400 Tagen"},
+        {DK_LANG_EN, -3599, "59 min ago"},
+        {DK_LANG_EN, 3600, "in 1 h"},
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(dk_i18n_format_relative(cases[i].lang, cases[i].s, out, sizeof out), DK_OK);
+        if (strcmp(out, cases[i].want) != 0)
+            fail_msg("%lld s (%s): \"%s\", wanted \"%s\"", cases[i].s,
+                     dk_lang_code(cases[i].lang), out, cases[i].want);
+    }
+    /* a clock that is far off still gives words, never a wrapped number */
+    assert_int_equal(dk_i18n_format_relative(DK_LANG_EN, LLONG_MIN, out, sizeof out), DK_OK);
+    assert_string_equal(out, "999,999 days ago");
+    assert_int_equal(dk_i18n_format_relative(DK_LANG_EN, LLONG_MAX, out, sizeof out), DK_OK);
+    assert_string_equal(out, "in 999,999 days");
+    /* bounded like every formatter */
+    assert_int_equal(dk_i18n_format_relative(DK_LANG_DE, -86400 * 3, out, 6), DK_ERR_LIMIT);
+    assert_string_equal(out, "vor 3");
+    assert_int_equal(dk_i18n_format_relative(DK_LANG_DE, 5, NULL, 6), DK_ERR_INVALID);
+}
+
+static void test_switch_words_say_on_and_off(void **state)
+{
+    /* the accessibility switches show these words next to their label */
+    assert_string_equal(dk_i18n(DK_LANG_DE, DK_S_ON), "Ein");
+    assert_string_equal(dk_i18n(DK_LANG_DE, DK_S_OFF), "Aus");
+    assert_string_equal(dk_i18n(DK_LANG_EN, DK_S_ON), "On");
+    assert_string_equal(dk_i18n(DK_LANG_EN, DK_S_OFF), "Off");
+    assert_string_equal(dk_i18n(DK_LANG_TR, DK_S_ON), "Açık");
+    assert_string_equal(dk_i18n(DK_LANG_TR, DK_S_OFF), "Kapalı");
+    assert_string_equal(dk_i18n(DK_LANG_EN, DK_S_SYNC_NOW), "Sync now");
+    assert_string_equal(dk_i18n(DK_LANG_EN, DK_S_SYNC_RUNNING), "Sync running…");
+    assert_string_equal(dk_i18n(DK_LANG_EN, DK_S_SYNC_NOT_CONFIGURED), "Sync not configured");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +556,8 @@ int main(void)
         cmocka_unit_test(test_numbers_use_each_languages_separators),
         cmocka_unit_test(test_counts_fill_the_text_with_the_right_form),
         cmocka_unit_test(test_fill_puts_words_where_each_language_wants_them),
+        cmocka_unit_test(test_relative_times_in_words_each_languages_way),
+        cmocka_unit_test(test_switch_words_say_on_and_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

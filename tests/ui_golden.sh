@@ -129,6 +129,37 @@ screenshot $shots/district-hoerde-en.png
 EOF
 ui_spawn english "$ui_tmp/english.txt" "${land[@]}"
 
+# A project without an image (its picture drawn in Hörde's colour), a date found by search (the
+# dates scrolled to it, highlighted), and a page that exists only in German seen in Turkish.
+cat >"$ui_tmp/pictures.txt" <<EOF
+tap start
+tap district:hoerde
+expect screen district
+scrollto project:hoerde-geschichtspfad-stahlwerk-see
+tap project:hoerde-geschichtspfad-stahlwerk-see
+expect screen project
+expect visible picture:hoerde-geschichtspfad-stahlwerk-see
+wait 300
+screenshot $shots/project-drawn-picture.png
+tap home
+tap search
+type aussaat
+tap date:eving-2027-04-10-aussaat
+expect screen dates
+wait 1000
+expect visible date:eving-2027-04-10-aussaat
+screenshot $shots/dates-search-hit.png
+tap home
+tap lang:tr
+scrollto privacy
+tap privacy
+expect screen page
+expect visible page:german-only
+wait 300
+screenshot $shots/privacy-tr.png
+EOF
+ui_spawn pictures "$ui_tmp/pictures.txt" "${land[@]}"
+
 cat >"$ui_tmp/portrait.txt" <<EOF
 tap start
 expect screen home
@@ -149,7 +180,7 @@ screenshot $shots/portrait-home-low-reach.png
 EOF
 ui_spawn low-reach "$ui_tmp/low-reach.txt" "${port[@]}" --set screen_bottom_mm=900
 
-for run in main high-contrast large-text english portrait low-reach; do ui_collect "$run" || true; done
+for run in main high-contrast large-text english pictures portrait low-reach; do ui_collect "$run" || true; done
 
 # ---- compare (or update) ----
 kept=$ui_failures
@@ -187,7 +218,8 @@ compare() { # name
 }
 goldens=(attract-paused home district-hoerde projects dates search-hoerde project-bergbau-rundweg
   group-lichterfest need-more-time accessibility-panel-high-contrast home-high-contrast
-  home-large-text district-hoerde-en portrait-home portrait-home-low-reach)
+  home-large-text district-hoerde-en project-drawn-picture dates-search-hit privacy-tr portrait-home
+  portrait-home-low-reach)
 for g in "${goldens[@]}"; do ui_check "golden $g" compare "$g"; done
 
 # The comparator itself tells two different screens apart (and the same one not).

@@ -219,10 +219,21 @@ expect screen staff
 expect text Mitarbeitende
 expect text Speicher
 expect text Inhaltsversion
-expect text staff screen opened
 expect visible back min_mm 15
 expect visible home min_mm 15
 expect fits
+# The sync state; with no hub configured, "Sync now" says so and does nothing.
+scrollto Letzter Versuch
+expect text Abgleich mit der Zentrale
+expect text Letzter Versuch
+scrollto staff:sync
+expect visible staff:sync min_mm 15
+expect visible Abgleich nicht eingerichtet
+tap staff:sync
+expect screen staff
+expect fits
+scrollto Letzte Meldungen
+expect text staff screen opened
 scrollto staff:quit
 expect visible staff:quit min_mm 15
 # Leaving it and coming back asks for the PIN again after a reset.
@@ -269,6 +280,9 @@ tap start
 $(five_taps)
 $(pin 2468)
 expect screen staff
+scrollto staff:sync
+expect visible staff:sync min_mm 15
+expect fits
 scrollto staff:quit
 tap staff:quit
 wait 2000

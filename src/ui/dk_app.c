@@ -23,11 +23,15 @@
 #define STAFF_TAP_WINDOW_MS 4000 /* [ms] ... within this time */
 #define PIN_MAX 12              /* [digits] */
 #define LIST_DATES 5            /* [dates] shown on a district or group page */
+#define ALL_DATES 2000          /* [dates] searched for a date that is not upcoming */
+#define THUMB_MM 45.0           /* [mm] width of a project's picture on a list card */
 
 typedef struct nav {
     dk_screen screen;
     char arg[80];    /* slug of the district, project, group or page */
     unsigned filter; /* projects: status mask; lists: 1 = only arg's district */
+    char focus[80];  /* dates: the id of the date to show and highlight (from search), or "" */
+    int focus_pending; /* 1 until the list was scrolled to it */
 } nav;
 
 /* What the current screen shows, queried when the screen is entered. */
@@ -43,6 +47,9 @@ typedef struct screen_data {
     dk_date *dates;
     size_t ndates;
     dk_page page;
+    int page_german_only; /* the page's text fell back to German: so did its title */
+    dk_date focus_date;   /* the date nav.focus names, when it is not in the list (past) */
+    int focus_found;      /* 1: focus is in dates[], 2: in focus_date, 0: not found */
     dk_search_hit *hits;
     size_t nhits;
     char search_for[SEARCH_MAX]; /* the text hits were found for */
@@ -71,6 +78,9 @@ struct dk_app {
     dk_arena *data_arena;
     screen_data data;
     dk_app_status status;
+    dk_app_sync_view sync;
+    int sync_request;
+    int focus_y; /* [px] from the top of the content to the focused date's card, -1 none */
     char today[11], now_text[17];
 };
 
@@ -90,7 +100,7 @@ static void reset_session(dk_app *app)
     app->lang = DK_LANG_DE;
     app->large_text = app->high_contrast = app->low_reach = 0;
     app->depth = 1;
-    app->stack[0] = (nav){DK_SCREEN_ATTRACT, "", 0};
+    app->stack[0] = (nav){DK_SCREEN_ATTRACT, "", 0, "", 0};
     app->warning = 0;
     app->a11y_open = 0;
     app->pin_open = app->pin_wrong = app->staff_unlocked = 0;
@@ -158,6 +168,20 @@ void dk_app_set_status(dk_app *app, const dk_app_status *status)
     app->status = *status;
 }
 
+void dk_app_set_sync_view(dk_app *app, const dk_app_sync_view *v)
+{
+    app->sync = *v;
+    app->sync.issued[sizeof app->sync.issued - 1] = '\0';
+    app->sync.error[sizeof app->sync.error - 1] = '\0';
+}
+
+int dk_app_take_sync_request(dk_app *app)
+{
+    int r = app->sync_request;
+    app->sync_request = 0;
+    return r;
+}
+
 dk_screen dk_app_screen(const dk_app *app)
 {
     return app->stack[app->depth - 1].screen;
@@ -212,6 +236,8 @@ static void go(dk_app *app, dk_ui *ui, dk_screen screen, const char *arg, unsign
     n->screen = screen;
     snprintf(n->arg, sizeof n->arg, "%s", arg ? arg : "");
     n->filter = filter;
+    n->focus[0] = '\0';
+    n->focus_pending = 0;
     app->data.loaded = 0;
     dk_ui_scroll_reset_all(ui);
     dk_ui_pointer_cancel(ui);
@@ -223,12 +249,23 @@ static void go_home(dk_app *app, dk_ui *ui)
     go(app, ui, DK_SCREEN_HOME, "", 0);
 }
 
+/* The dates list, scrolled to one date and highlighting it (a search hit). */
+static void go_date(dk_app *app, dk_ui *ui, const char *id)
+{
+    go(app, ui, DK_SCREEN_DATES, "", 0);
+    nav *n = &app->stack[app->depth - 1];
+    snprintf(n->focus, sizeof n->focus, "%s", id);
+    n->focus_pending = 1;
+}
+
 static void go_back(dk_app *app, dk_ui *ui)
 {
     if (app->depth > 2)
         app->depth--;
     else
-        app->depth = 2, app->stack[1] = (nav){DK_SCREEN_HOME, "", 0};
+        app->depth = 2, app->stack[1] = (nav){DK_SCREEN_HOME, "", 0, "", 0};
+    nav *n = &app->stack[app->depth - 1];
+    n->focus_pending = n->focus[0] != '\0'; /* scrolls start at the top again */
     app->data.loaded = 0;
     dk_ui_scroll_reset_all(ui);
     dk_ui_pointer_cancel(ui);
@@ -244,6 +281,8 @@ static void update_clock(dk_app *app)
     strftime(app->today, sizeof app->today, "%Y-%m-%d", &tm);
     strftime(app->now_text, sizeof app->now_text, "%Y-%m-%dT%H:%M", &tm);
 }
+
+static dk_err load_focus_date(dk_app *app, const char *id);
 
 static void load(dk_app *app)
 {
@@ -300,9 +339,21 @@ static void load(dk_app *app)
         if (!(err = dk_store_districts(s, l, a, &d->districts, &d->ndistricts)))
             err = dk_store_dates(s, app->now_text, district, NULL, NULL, 200, l, a, &d->dates,
                                  &d->ndates);
+        if (!err && n->focus[0])
+            err = load_focus_date(app, n->focus);
         break;
     case DK_SCREEN_PAGE:
-        err = dk_store_page(s, n->arg, l, a, &d->page);
+        if (!(err = dk_store_page(s, n->arg, l, a, &d->page)) && l != DK_LANG_DE) {
+            /* The store gives German where a text is missing. A body in German under a title in
+             * the visitor's language would claim a translation that is not there: then the
+             * title is the German one too, and the screen says so. */
+            dk_page de;
+            if (!(err = dk_store_page(s, n->arg, DK_LANG_DE, a, &de)) &&
+                strcmp(d->page.body_md, de.body_md) == 0) {
+                d->page.title = de.title;
+                d->page_german_only = 1;
+            }
+        }
         break;
     case DK_SCREEN_SEARCH:
     case DK_SCREEN_STAFF:
@@ -313,6 +364,29 @@ static void load(dk_app *app)
         d->err = err;
         dk_warn("screen %s (%s): %s", dk_screen_name(n->screen), n->arg, dk_error_detail());
     }
+}
+
+/* Finds the date a search hit named: in the list (usually), else among all dates (one that has
+ * already taken place is not in the list of upcoming ones). Not found is no error: the list is
+ * shown as it is. */
+static dk_err load_focus_date(dk_app *app, const char *id)
+{
+    screen_data *d = &app->data;
+    for (size_t i = 0; i < d->ndates; i++)
+        if (strcmp(d->dates[i].id, id) == 0) {
+            d->focus_found = 1;
+            return DK_OK;
+        }
+    dk_date *all = NULL;
+    size_t nall = 0;
+    dk_err err = dk_store_dates(app->store, NULL, NULL, NULL, NULL, ALL_DATES, app->lang,
+                                app->data_arena, &all, &nall);
+    for (size_t i = 0; !err && i < nall; i++)
+        if (strcmp(all[i].id, id) == 0) {
+            d->focus_date = all[i];
+            d->focus_found = 2;
+        }
+    return err;
 }
 
 static void load_search(dk_app *app)
@@ -438,42 +512,142 @@ static int badge(dk_ui *ui, const dk_app *app, int x, int y)
     return r.w + pad;
 }
 
-/* A card for a list entry (project, group, date): title, a line below, example badge. Returns
- * 1 when tapped. */
+/* A picture for a card: an image object, or (no hash) one drawn in the district's colour. */
+typedef struct card_picture {
+    const char *hash, *alt; /* the image; hash NULL or "" for a drawn one */
+    const char *color;      /* the district's "#rrggbb", for a drawn one */
+    const char *district;   /* the district's name, for a drawn one's text alternative */
+    const char *slug;       /* the project's, for the drawn one's test name "picture:<slug>" */
+} card_picture;
+
+/* A small integer from a text, the same in every run: a drawn picture's pattern. */
+static unsigned text_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* A project's picture when it has no image (UI.md: "an image or a generated card in the
+ * district's colour"): the district colour with a calm pattern of circles in a lighter tint
+ * (which circles, and where, follow from the project's slug, so each project keeps its own),
+ * and, when there is room (show_name), the district's name on the plain colour. Decoration
+ * only: the pattern carries no meaning and the name is also in the card's text. */
+static void drawn_picture(dk_ui *ui, dk_rect r, const card_picture *p, int show_name)
+{
+    const dk_metrics *m = dk_ui_metrics(ui);
+    dk_theme theme = dk_ui_theme(ui);
+    dk_district_colors dc =
+        dk_theme_district_colors(theme, dk_color_parse(p->color, dk_ui_color(ui, DK_C_ACCENT)));
+    char name[96];
+    snprintf(name, sizeof name, "picture:%s", p->slug ? p->slug : "");
+    dk_ui_element(ui, DK_EL_IMAGE, r, p->district ? p->district : "", name, 0);
+    dk_ui_fill(ui, r, dc.fill, m->radius_px);
+    dk_color tint = dc.text;
+    tint.a = 46; /* 18 %: a pattern seen, not read */
+    tint = dk_color_blend(tint, dc.fill);
+    int font = DK_UI_FONT(DK_FONT_H2, DK_UI_BOLD);
+    int band = 0; /* the plain strip at the bottom that carries the name */
+    if (show_name && p->district && p->district[0]) {
+        band = dk_ui_text_height(ui, r.w - 4 * m->unit_px, font, p->district) + 3 * m->unit_px;
+        if (band > r.h / 2)
+            band = 0; /* no room: the pattern alone */
+    }
+    /* The pattern keeps to the right and above the name's strip; the picture's own edges may
+     * cut it (as a photo's frame would), the strip never does. */
+    unsigned h = text_hash(p->slug);
+    dk_rect a = {r.x, r.y, r.w, r.h - band};
+    dk_ui_clip_begin(ui, r);
+    for (int i = 0; i < 4; i++, h = h * 1103515245u + 12345u) {
+        int d = a.h * (int)(35 + (h >> 8) % 56) / 100; /* 35..90 % of the height */
+        if (d > a.w * 2 / 5)
+            d = a.w * 2 / 5;
+        int cx = a.x + a.w * (int)(35 + (h >> 16) % 75) / 100; /* 35..109 % of the width */
+        int bottom = a.y + a.h - (band ? 0 : -d / 3) - (int)((h >> 4) % 100) * a.h / 200;
+        dk_rect c = {cx - d / 2, bottom - d, d, d};
+        if (i % 2 == 0 || dk_theme_outlines_all(theme))
+            dk_ui_outline(ui, c, tint, d / 2, d / 9 > 2 ? d / 9 : 2);
+        else
+            dk_ui_fill(ui, c, tint, d / 2);
+    }
+    dk_ui_clip_end(ui);
+    if (band)
+        dk_ui_text_block(ui, (dk_rect){r.x + 2 * m->unit_px, r.y + r.h - band + m->unit_px,
+                                       r.w - 4 * m->unit_px, band - m->unit_px},
+                         font, dc.text, DK_ALIGN_LEFT, DK_EL_TEXT, p->district);
+    if (dc.needs_outline || dk_theme_outlines_all(theme))
+        dk_ui_outline(ui, r, dk_ui_color(ui, DK_C_OUTLINE), m->radius_px, m->outline_px);
+}
+
+static void picture(dk_ui *ui, dk_rect r, const card_picture *p, int show_name)
+{
+    if (p->hash && p->hash[0])
+        dk_ui_image(ui, r, p->hash, DK_FIT_COVER, p->alt);
+    else
+        drawn_picture(ui, r, p, show_name);
+}
+
+/* A card for a list entry (project, group, date): title, a line below, example badge, and for
+ * projects a picture on the left. flags: DK_EL_SELECTED draws it highlighted (a focus ring).
+ * Returns 1 when tapped. */
 static int card(dk_ui *ui, const dk_app *app, flow *f, const char *title, const char *sub,
-                const char *sub2, int example, const char *name)
+                const char *sub2, int example, const char *name, const card_picture *pic,
+                unsigned flags)
 {
     const dk_metrics *m = dk_ui_metrics(ui);
     int pad = m->unit_px * 2;
     int inner = f->w - 2 * pad;
+    /* A picture at the left, 4:3, when the text beside it keeps lines of some 40 characters;
+     * otherwise (portrait, larger text) a strip across the top of the card. */
+    int pic_w = 0, pic_h = 0, pic_top = 0;
+    if (pic) {
+        pic_w = dk_ui_mm(ui, THUMB_MM);
+        if (pic_w > inner / 3)
+            pic_w = inner / 3;
+        pic_h = pic_w * 3 / 4;
+        if (inner - pic_w - pad >= m->font_px[DK_FONT_SMALL] * 22) {
+            inner -= pic_w + pad;
+        } else {
+            pic_w = inner;
+            pic_h = inner / 5;
+            pic_top = pic_h + pad;
+        }
+    }
+    int tx = f->x + pad + (pic && !pic_top ? pic_w + pad : 0);
     int title_font = DK_UI_FONT(DK_FONT_H3, DK_UI_BOLD), body = DK_UI_FONT(DK_FONT_SMALL, 0);
     const dk_ui_text_backend *tb = dk_ui_text(ui);
     int blh = 0, basc = 0;
     tb->metrics(tb->ctx, DK_UI_FONT(DK_FONT_SMALL, DK_UI_BOLD), &blh, &basc);
-    int h = pad + (example ? blh + m->unit_px : 0) + dk_ui_text_height(ui, inner, title_font, title) +
-            (sub && *sub ? m->unit_px + dk_ui_text_height(ui, inner, body, sub) : 0) +
-            (sub2 && *sub2 ? dk_ui_text_height(ui, inner, body, sub2) : 0) + pad;
+    int text_h = (example ? blh + m->unit_px : 0) + dk_ui_text_height(ui, inner, title_font, title) +
+                 (sub && *sub ? m->unit_px + dk_ui_text_height(ui, inner, body, sub) : 0) +
+                 (sub2 && *sub2 ? dk_ui_text_height(ui, inner, body, sub2) : 0);
+    int h = pad + (pic_top ? pic_top + text_h : text_h > pic_h ? text_h : pic_h) + pad;
     if (h < m->target_px)
         h = m->target_px;
     dk_rect r = {f->x, f->y, f->w, h};
     int pressed = 0;
-    int tapped = dk_ui_hit(ui, r, title, name, 0, &pressed);
+    int selected = (flags & DK_EL_SELECTED) != 0;
+    int tapped = dk_ui_hit(ui, r, title, name, flags, &pressed);
     dk_ui_fill(ui, r, dk_ui_color(ui, pressed ? DK_C_SURFACE_PRESSED : DK_C_SURFACE), m->radius_px);
-    dk_ui_outline(ui, r, dk_ui_color(ui, DK_C_OUTLINE), m->radius_px, m->outline_px);
-    int y = r.y + pad;
+    dk_ui_outline(ui, r, dk_ui_color(ui, selected ? DK_C_FOCUS : DK_C_OUTLINE), m->radius_px,
+                  selected ? m->focus_px : m->outline_px);
+    if (pic)
+        picture(ui, (dk_rect){r.x + pad, r.y + pad, pic_w, pic_h}, pic, 0);
+    int y = r.y + pad + pic_top;
     if (example) {
-        badge(ui, app, r.x + pad, y);
+        badge(ui, app, tx, y);
         y += blh + m->unit_px;
     }
-    y += dk_ui_text_block(ui, (dk_rect){r.x + pad, y, inner, 100000}, title_font,
+    y += dk_ui_text_block(ui, (dk_rect){tx, y, inner, 100000}, title_font,
                           dk_ui_color(ui, DK_C_TEXT), DK_ALIGN_LEFT, DK_EL_TEXT, title);
     if (sub && *sub) {
         y += m->unit_px;
-        y += dk_ui_text_block(ui, (dk_rect){r.x + pad, y, inner, 100000}, body,
+        y += dk_ui_text_block(ui, (dk_rect){tx, y, inner, 100000}, body,
                               dk_ui_color(ui, DK_C_TEXT_MUTED), DK_ALIGN_LEFT, DK_EL_TEXT, sub);
     }
     if (sub2 && *sub2)
-        dk_ui_text_block(ui, (dk_rect){r.x + pad, y, inner, 100000}, body,
+        dk_ui_text_block(ui, (dk_rect){tx, y, inner, 100000}, body,
                          dk_ui_color(ui, DK_C_TEXT_MUTED), DK_ALIGN_LEFT, DK_EL_TEXT, sub2);
     f->y += h + m->gap_px;
     return tapped;
@@ -689,13 +863,14 @@ static void screen_home(dk_app *app, dk_ui *ui, flow *f)
     space(ui, f, 2);
     /* Privacy and legal notice, reachable from home as the law expects. */
     int half = (f->w - gap) / 2;
-    if (dk_ui_button(ui, (dk_rect){f->x, f->y, half, m->target_px}, S(app, DK_S_PRIVACY),
-                     "privacy", DK_BUTTON_SECONDARY, 0))
+    h = bar_button_h(m); /* two lines: half a portrait screen is narrow for larger text */
+    if (dk_ui_button(ui, (dk_rect){f->x, f->y, half, h}, S(app, DK_S_PRIVACY), "privacy",
+                     DK_BUTTON_SECONDARY, 0))
         go(app, ui, DK_SCREEN_PAGE, "privacy", 0);
-    if (dk_ui_button(ui, (dk_rect){f->x + half + gap, f->y, half, m->target_px}, S(app, DK_S_LEGAL),
-                     "legal", DK_BUTTON_SECONDARY, 0))
+    if (dk_ui_button(ui, (dk_rect){f->x + half + gap, f->y, half, h}, S(app, DK_S_LEGAL), "legal",
+                     DK_BUTTON_SECONDARY, 0))
         go(app, ui, DK_SCREEN_PAGE, "legal", 0);
-    f->y += m->target_px;
+    f->y += h;
 }
 
 static void fact(dk_ui *ui, flow *f, const char *label, const char *value)
@@ -705,20 +880,48 @@ static void fact(dk_ui *ui, flow *f, const char *label, const char *value)
     space(ui, f, 1);
 }
 
+/* One date's card; focus highlights it and notes where it is, for scrolling to it. */
+static void date_card(dk_app *app, dk_ui *ui, flow *f, const dk_date *dt, int focus)
+{
+    char name[96];
+    snprintf(name, sizeof name, "date:%s", dt->id);
+    const char *when = date_text(ui, app, dt->start, 1);
+    if (focus)
+        app->focus_y = f->y;
+    if (card(ui, app, f, dt->title, when, dt->place, dt->example, name, NULL,
+             focus ? DK_EL_SELECTED : 0)) {
+        if (dt->group && dt->group[0])
+            go(app, ui, DK_SCREEN_GROUP, dt->group, 0);
+        else if (dt->project && dt->project[0])
+            go(app, ui, DK_SCREEN_PROJECT, dt->project, 0);
+    }
+}
+
 static void date_list(dk_app *app, dk_ui *ui, flow *f, const dk_date *dates, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        const dk_date *dt = &dates[i];
-        char name[96];
-        snprintf(name, sizeof name, "date:%s", dt->id);
-        const char *when = date_text(ui, app, dt->start, 1);
-        if (card(ui, app, f, dt->title, when, dt->place, dt->example, name)) {
-            if (dt->group && dt->group[0])
-                go(app, ui, DK_SCREEN_GROUP, dt->group, 0);
-            else if (dt->project && dt->project[0])
-                go(app, ui, DK_SCREEN_PROJECT, dt->project, 0);
-        }
-    }
+    /* A copy: a tapped card navigates, and the new screen's nav takes the old one's place. */
+    const nav *at = &app->stack[app->depth - 1];
+    char focus[sizeof at->focus];
+    snprintf(focus, sizeof focus, "%s", at->screen == DK_SCREEN_DATES ? at->focus : "");
+    for (size_t i = 0; i < n; i++)
+        date_card(app, ui, f, &dates[i], focus[0] && strcmp(dates[i].id, focus) == 0);
+}
+
+/* A project's district among what the screen loaded (the district shown, or the list of all). */
+static const dk_district *project_district(const dk_app *app, const char *slug)
+{
+    const dk_district *d = &app->data.district;
+    if (d->slug && slug && strcmp(d->slug, slug) == 0)
+        return d;
+    return slug ? find_district(app, slug) : NULL;
+}
+
+static card_picture project_picture(const dk_app *app, const dk_project *p)
+{
+    const dk_district *d = project_district(app, p->district);
+    card_picture pic = {p->image.hash, p->image.alt, d ? d->color : NULL, d ? d->name : NULL,
+                        p->slug};
+    return pic;
 }
 
 static void project_list(dk_app *app, dk_ui *ui, flow *f, const dk_project *p, size_t n)
@@ -726,8 +929,9 @@ static void project_list(dk_app *app, dk_ui *ui, flow *f, const dk_project *p, s
     for (size_t i = 0; i < n; i++) {
         char name[96];
         snprintf(name, sizeof name, "project:%s", p[i].slug);
+        card_picture pic = project_picture(app, &p[i]);
         if (card(ui, app, f, p[i].title, status_text(app, p[i].status), p[i].summary,
-                 p[i].example, name))
+                 p[i].example, name, &pic, 0))
             go(app, ui, DK_SCREEN_PROJECT, p[i].slug, 0);
     }
 }
@@ -739,7 +943,7 @@ static void group_list(dk_app *app, dk_ui *ui, flow *f, const dk_group *g, size_
         snprintf(name, sizeof name, "group:%s", g[i].slug);
         const char *sub = fmt(ui, "%s · %s", kind_text(app, g[i].kind),
                               S(app, g[i].open ? DK_S_OPEN_FOR_MEMBERS : DK_S_NOT_OPEN));
-        if (card(ui, app, f, g[i].name, sub, g[i].rhythm, g[i].example, name))
+        if (card(ui, app, f, g[i].name, sub, g[i].rhythm, g[i].example, name, NULL, 0))
             go(app, ui, DK_SCREEN_GROUP, g[i].slug, 0);
     }
 }
@@ -888,17 +1092,25 @@ static void screen_project(dk_app *app, dk_ui *ui, flow *f)
     const dk_project *p = &app->data.project;
     if (p->example)
         example_line(ui, app, f);
-    if (p->image.hash[0]) {
+    {
         int h = f->w * 9 / 16;
         if (h > m->height_px / 3)
             h = m->height_px / 3;
-        dk_ui_image(ui, (dk_rect){f->x, f->y, f->w, h}, p->image.hash, DK_FIT_COVER, p->image.alt);
+        card_picture pic = project_picture(app, p);
+        picture(ui, (dk_rect){f->x, f->y, f->w, h}, &pic, 1);
         f->y += h;
         space(ui, f, 2);
     }
-    const char *when = p->end[0] ? fmt(ui, "%s – %s", date_text(ui, app, p->start, 0),
-                                       date_text(ui, app, p->end, 0))
-                                 : fmt(ui, "%s %s", S(app, DK_S_SINCE), date_text(ui, app, p->start, 0));
+    const char *when;
+    if (!p->end[0]) {
+        char since[160];
+        dk_i18n_fill(app->lang, DK_S_SINCE, date_text(ui, app, p->start, 0), since, sizeof since);
+        when = fmt(ui, "%s", since);
+    } else if (strcmp(p->start, p->end) == 0) { /* one day: one date */
+        when = date_text(ui, app, p->start, 0);
+    } else {
+        when = fmt(ui, "%s – %s", date_text(ui, app, p->start, 0), date_text(ui, app, p->end, 0));
+    }
     fact(ui, f, status_text(app, p->status), when);
     text(ui, f, DK_UI_FONT(DK_FONT_BODY, DK_UI_BOLD), DK_C_TEXT, DK_EL_TEXT, p->summary);
     space(ui, f, 2);
@@ -951,6 +1163,17 @@ static void screen_group(dk_app *app, dk_ui *ui, flow *f)
 static void screen_dates(dk_app *app, dk_ui *ui, flow *f)
 {
     filters(app, ui, f, 0);
+    if (app->data.focus_found == 2) {
+        /* The date a visitor found by search is not among the upcoming ones: it comes first,
+         * highlighted, with a word that it is over (or filtered away), then the list. */
+        date_card(app, ui, f, &app->data.focus_date, 1);
+        if (app->stack[app->depth - 1].screen != DK_SCREEN_DATES)
+            return; /* the card navigated */
+        if (strcmp(app->data.focus_date.start, app->now_text) < 0)
+            text(ui, f, DK_UI_FONT(DK_FONT_BODY, 0), DK_C_TEXT_MUTED, DK_EL_TEXT,
+                 S(app, DK_S_DATE_PAST));
+        heading(ui, f, S(app, DK_S_UPCOMING));
+    }
     if (app->data.ndates == 0)
         text(ui, f, DK_UI_FONT(DK_FONT_BODY, 0), DK_C_TEXT_MUTED, DK_EL_TEXT, S(app, DK_S_NO_DATES));
     date_list(app, ui, f, app->data.dates, app->data.ndates);
@@ -958,6 +1181,21 @@ static void screen_dates(dk_app *app, dk_ui *ui, flow *f)
 
 static void screen_page(dk_app *app, dk_ui *ui, flow *f)
 {
+    if (app->data.page_german_only) {
+        /* In the visitor's language: why the page below is in German. */
+        const dk_metrics *m = dk_ui_metrics(ui);
+        const char *note = S(app, DK_S_PAGE_ONLY_GERMAN);
+        int pad = 2 * m->unit_px, font = DK_UI_FONT(DK_FONT_BODY, DK_UI_BOLD);
+        int th = dk_ui_text_height(ui, f->w - 2 * pad, font, note);
+        dk_rect box = {f->x, f->y, f->w, th + 2 * pad};
+        dk_ui_element(ui, DK_EL_TEXT, box, note, "page:german-only", 0);
+        dk_ui_fill(ui, box, dk_ui_color(ui, DK_C_SURFACE), m->radius_px);
+        dk_ui_outline(ui, box, dk_ui_color(ui, DK_C_OUTLINE), m->radius_px, m->outline_px);
+        dk_ui_text_block(ui, (dk_rect){box.x + pad, box.y + pad, box.w - 2 * pad, th}, font,
+                         dk_ui_color(ui, DK_C_TEXT), DK_ALIGN_LEFT, DK_EL_TEXT, note);
+        f->y += box.h;
+        space(ui, f, 2);
+    }
     f->y += dk_ui_markdown(ui, f->x, f->y, f->w, dk_ui_color(ui, DK_C_TEXT), app->data.page.body_md);
 }
 
@@ -1013,7 +1251,7 @@ static int keyboard(dk_app *app, dk_ui *ui, dk_rect r, char *buf, size_t size)
     const dk_metrics *m = dk_ui_metrics(ui);
     const char *const *rows = app->lang == DK_LANG_TR ? rows_tr : app->lang == DK_LANG_EN ? rows_en : rows_de;
     dk_ui_fill(ui, r, dk_ui_color(ui, DK_C_KEYBOARD_BG), 0);
-    int gap = m->gap_px / 2 + 1;
+    int gap = m->gap_px; /* DK_GAP_MM between neighbouring keys, rounded up (UI.md) */
     int key_h = (r.h - 6 * gap) / 5;
     int changed = 0;
     for (int row = 0; row < 4; row++) {
@@ -1044,17 +1282,19 @@ static int keyboard(dk_app *app, dk_ui *ui, dk_rect r, char *buf, size_t size)
             p += len;
         }
     }
+    /* Shift, space and delete share the last row in thirds: their words are long in German
+     * and Turkish ("Leerzeichen", "Büyük harf"). */
     int y = r.y + gap + 4 * (key_h + gap);
-    int w4 = (r.w - 5 * gap) / 4;
-    dk_rect k = {r.x + gap, y, w4, key_h};
+    int w3 = (r.w - 4 * gap) / 3;
+    dk_rect k = {r.x + gap, y, w3, key_h};
+    /* Shift's state shows on every letter key (capitals), not by its colour alone. */
     if (dk_ui_button(ui, k, S(app, DK_S_KEY_SHIFT), "key:shift", DK_BUTTON_SECONDARY,
-                     app->shift ? DK_EL_SELECTED : 0))
+                     DK_EL_TOGGLE | (app->shift ? DK_EL_SELECTED | DK_EL_CHECKED : 0u)))
         app->shift = !app->shift;
-    k.x += w4 + gap;
-    if (dk_ui_button(ui, (dk_rect){k.x, k.y, w4 * 2 + gap, key_h}, S(app, DK_S_KEY_SPACE),
-                     "key:space", DK_BUTTON_SECONDARY, 0))
+    k.x += w3 + gap;
+    if (dk_ui_button(ui, k, S(app, DK_S_KEY_SPACE), "key:space", DK_BUTTON_SECONDARY, 0))
         type_char(buf, size, " ", 1), changed = 1;
-    k.x += 2 * (w4 + gap);
+    k.x += w3 + gap;
     if (dk_ui_button(ui, k, S(app, DK_S_KEY_DELETE), "key:delete", DK_BUTTON_SECONDARY, 0))
         delete_char(buf), changed = 1;
     return changed;
@@ -1084,7 +1324,7 @@ static void screen_search(dk_app *app, dk_ui *ui, flow *f, dk_rect content)
         }
         char name[96];
         snprintf(name, sizeof name, "%s:%s", h->kind, h->id);
-        if (card(ui, app, f, h->title, snippet, NULL, 0, name)) {
+        if (card(ui, app, f, h->title, snippet, NULL, 0, name, NULL, 0)) {
             if (strcmp(h->kind, "district") == 0)
                 go(app, ui, DK_SCREEN_DISTRICT, h->id, 0);
             else if (strcmp(h->kind, "project") == 0)
@@ -1094,7 +1334,7 @@ static void screen_search(dk_app *app, dk_ui *ui, flow *f, dk_rect content)
             else if (strcmp(h->kind, "page") == 0)
                 go(app, ui, DK_SCREEN_PAGE, h->id, 0);
             else if (strcmp(h->kind, "date") == 0)
-                go(app, ui, DK_SCREEN_DATES, "", 0);
+                go_date(app, ui, h->id); /* the dates, scrolled to this one, highlighted */
             return;
         }
     }
@@ -1173,6 +1413,82 @@ static void pin_dialog(dk_app *app, dk_ui *ui, dk_rect vp)
     dk_ui_modal_end(ui);
 }
 
+/* A moment for staff: "vor 7 Min. · 26. November 2026, 12:50 Uhr"; never_id when t is 0. */
+static const char *staff_time(dk_ui *ui, const dk_app *app, long long t, long long now,
+                              dk_string_id never_id)
+{
+    if (t <= 0)
+        return S(app, never_id);
+    char rel[96], iso[32], abs[96];
+    dk_i18n_format_relative(app->lang, t - now, rel, sizeof rel);
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!localtime_r(&tt, &tm) || strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M", &tm) == 0)
+        return fmt(ui, "%s", rel);
+    dk_i18n_format_date(app->lang, iso, abs, sizeof abs, DK_WEEKDAY_NONE);
+    return fmt(ui, "%s · %s", rel, abs);
+}
+
+/* The sync section: what the sync worker last reported, and "Sync now". */
+static void staff_sync(dk_app *app, dk_ui *ui, flow *f, const dk_store_info *info)
+{
+    const dk_metrics *m = dk_ui_metrics(ui);
+    const dk_app_sync_view *v = &app->sync;
+    long long now = (long long)time(NULL);
+    heading(ui, f, S(app, DK_S_SYNC));
+    /* The version the worker knows of; before it reported one, the store's own. */
+    int from_sync = v->version > 0 || v->issued[0];
+    long long version = from_sync ? v->version : info->version;
+    const char *issued = from_sync ? v->issued : info->issued[0] ? info->issued : info->built;
+    char day[11] = "";
+    snprintf(day, sizeof day, "%.10s", issued ? issued : "");
+    /* ... and what the content in use holds: districts / projects / groups / dates. */
+    const char *counts = fmt(ui, "%lld / %lld / %lld / %lld", info->districts, info->projects,
+                             info->groups, info->dates);
+    fact(ui, f, S(app, DK_S_CONTENT_VERSION),
+         day[0] ? fmt(ui, "%lld · %s · %s", version, date_text(ui, app, day, 0), counts)
+                : fmt(ui, "%lld · %s", version, counts));
+    if (v->stale) {
+        /* Clearly flagged: a banner in the error colour, in words. */
+        const char *t = S(app, DK_S_CONTENT_STALE);
+        int pad = 2 * m->unit_px, font = DK_UI_FONT(DK_FONT_BODY, DK_UI_BOLD);
+        int th = dk_ui_text_height(ui, f->w - 2 * pad, font, t);
+        dk_rect box = {f->x, f->y, f->w, th + 2 * pad};
+        dk_ui_element(ui, DK_EL_TEXT, box, t, "staff:stale", 0);
+        dk_ui_fill(ui, box, dk_ui_color(ui, DK_C_ERROR), m->radius_px);
+        dk_ui_text_block(ui, (dk_rect){box.x + pad, box.y + pad, box.w - 2 * pad, th}, font,
+                         dk_ui_color(ui, DK_C_ON_ERROR), DK_ALIGN_LEFT, DK_EL_TEXT, t);
+        f->y += box.h;
+        space(ui, f, 1);
+    } else if (v->configured) { /* with no hub there is nothing to be current with */
+        fact(ui, f, S(app, DK_S_CONTENT_STATE), S(app, DK_S_CONTENT_CURRENT));
+    }
+    fact(ui, f, S(app, DK_S_LAST_ATTEMPT), staff_time(ui, app, v->last_attempt, now, DK_S_NEVER));
+    fact(ui, f, S(app, DK_S_LAST_SUCCESS), staff_time(ui, app, v->last_success, now, DK_S_NEVER));
+    const char *next = v->next_attempt > 0 && v->next_attempt <= now
+                           ? S(app, DK_S_TIME_NOW) /* due: the worker is about to start */
+                           : staff_time(ui, app, v->next_attempt, now, DK_S_NOT_SCHEDULED);
+    fact(ui, f, S(app, DK_S_NEXT_ATTEMPT), next);
+    fact(ui, f, S(app, DK_S_LAST_ERROR), v->error[0] ? v->error : S(app, DK_S_NO_ERROR));
+    char n[32];
+    dk_i18n_format_number(app->lang, (double)v->backlog, 0, n, sizeof n);
+    fact(ui, f, S(app, DK_S_REGISTRATIONS_WAITING), n);
+    space(ui, f, 1);
+    /* A big button; while a sync runs, or with no hub configured, it looks and is inert and
+     * says why. */
+    dk_string_id label = !v->configured ? DK_S_SYNC_NOT_CONFIGURED
+                         : v->running   ? DK_S_SYNC_RUNNING
+                                        : DK_S_SYNC_NOW;
+    unsigned flags = v->configured && !v->running ? 0 : DK_EL_DISABLED;
+    int h = bar_button_h(m);
+    if (dk_ui_button(ui, (dk_rect){f->x, f->y, f->w, h}, S(app, label), "staff:sync",
+                     DK_BUTTON_PRIMARY, flags)) {
+        app->sync_request = 1;
+        dk_info("staff asked for a sync");
+    }
+    f->y += h + m->gap_px;
+}
+
 static void screen_staff(dk_app *app, dk_ui *ui, flow *f)
 {
     if (!app->staff_unlocked) {
@@ -1182,15 +1498,12 @@ static void screen_staff(dk_app *app, dk_ui *ui, flow *f)
     dk_store_info info;
     dk_store_get_info(app->store, &info);
     fact(ui, f, S(app, DK_S_DEVICE), app->cfg->device_name);
-    fact(ui, f, S(app, DK_S_CONTENT_VERSION),
-         fmt(ui, "%lld · %s · %lld / %lld / %lld / %lld", info.version,
-             info.issued[0] ? info.issued : info.built, info.districts, info.projects, info.groups,
-             info.dates));
     fact(ui, f, S(app, DK_S_UPTIME),
          fmt(ui, "%lld h %02lld min", app->status.uptime_s / 3600, app->status.uptime_s / 60 % 60));
     fact(ui, f, S(app, DK_S_MEMORY), fmt(ui, "%lld MiB", app->status.memory_kb / 1024));
     if (app->status.app_version)
         fact(ui, f, "Version", app->status.app_version);
+    staff_sync(app, ui, f, &info);
     heading(ui, f, S(app, DK_S_RECENT_LOG));
     static char lines[20][DK_LOG_LINE_MAX];
     int n = dk_log_recent(lines, 20);
@@ -1217,16 +1530,16 @@ static void a11y_panel(dk_app *app, dk_ui *ui, dk_rect vp, int bar_h)
     dk_ui_fill(ui, r, dk_ui_color(ui, DK_C_DIALOG_BG), m->radius_px);
     dk_ui_outline(ui, r, dk_ui_color(ui, DK_C_OUTLINE), m->radius_px, m->outline_px);
     dk_rect b = {r.x + gap, r.y + gap, r.w - 2 * gap, m->target_px};
-    if (dk_ui_button(ui, b, S(app, DK_S_LARGER_TEXT), "a11y:large-text", DK_BUTTON_SECONDARY,
-                     app->large_text ? DK_EL_SELECTED : 0))
+    /* Switches that say their state in words ("Ein" / "Aus"), not by colour alone. */
+    const char *on = S(app, DK_S_ON), *off = S(app, DK_S_OFF);
+    if (dk_ui_toggle(ui, b, S(app, DK_S_LARGER_TEXT), "a11y:large-text", app->large_text, on, off))
         app->large_text = !app->large_text;
     b.y += row;
-    if (dk_ui_button(ui, b, S(app, DK_S_HIGH_CONTRAST), "a11y:high-contrast", DK_BUTTON_SECONDARY,
-                     app->high_contrast ? DK_EL_SELECTED : 0))
+    if (dk_ui_toggle(ui, b, S(app, DK_S_HIGH_CONTRAST), "a11y:high-contrast", app->high_contrast,
+                     on, off))
         app->high_contrast = !app->high_contrast;
     b.y += row;
-    if (dk_ui_button(ui, b, S(app, DK_S_LOW_REACH), "a11y:low-reach", DK_BUTTON_SECONDARY,
-                     app->low_reach ? DK_EL_SELECTED : 0))
+    if (dk_ui_toggle(ui, b, S(app, DK_S_LOW_REACH), "a11y:low-reach", app->low_reach, on, off))
         app->low_reach = !app->low_reach;
     b.y += row;
     if (dk_ui_button(ui, b, S(app, DK_S_CLOSE), "a11y:close", DK_BUTTON_PRIMARY, 0))
@@ -1404,8 +1717,9 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
     }
     int kb_h = 0;
     if (screen == DK_SCREEN_SEARCH) {
-        /* The keyboard sits right above the bottom bar, within reach. */
-        kb_h = m.target_px * 5 + m.gap_px * 4;
+        /* The keyboard sits right above the bottom bar, within reach: five rows of keys a
+         * target high, a gap between and around them. */
+        kb_h = m.target_px * 5 + m.gap_px * 6;
         if (kb_h > vp.h / 2)
             kb_h = vp.h / 2;
         dk_rect kb = {vp.x, vp.y + vp.h - bar_h - kb_h, vp.w, kb_h};
@@ -1435,8 +1749,13 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
     if (col > max_col)
         col = max_col;
     int x = content.x + (content.w - col) / 2;
-    int top = dk_ui_scroll_begin(ui, screen_names[screen], content);
+    /* Named "scroll:<screen>", never the screen's own name, which a button may carry (the bar's
+     * "home" on the home screen): a test that taps "home" means the button. */
+    char scroll_id[32];
+    snprintf(scroll_id, sizeof scroll_id, "scroll:%s", screen_names[screen]);
+    int top = dk_ui_scroll_begin(ui, scroll_id, content);
     flow f = {x, top + m.unit_px * 2, col};
+    app->focus_y = -1;
     int start = f.y;
     if (app->data.err) {
         text(ui, &f, DK_UI_FONT(DK_FONT_BODY, 0), DK_C_TEXT, DK_EL_TEXT, S(app, DK_S_CONTENT_MISSING));
@@ -1457,6 +1776,14 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
     }
     f.y += m.unit_px * 4;
     dk_ui_scroll_end(ui, f.y - start + m.unit_px * 2);
+    nav *at = &app->stack[app->depth - 1];
+    if (at->screen == screen && at->focus_pending && app->data.loaded) {
+        /* A date from search: its card near the top of the view, once (the visitor may scroll
+         * away). The offset takes effect in the next frame, now that the height is known. */
+        if (app->focus_y >= 0)
+            dk_ui_scroll_to(ui, scroll_id, app->focus_y - top - m.unit_px * 2);
+        at->focus_pending = 0;
+    }
     if (app->a11y_open)
         a11y_panel(app, ui, vp, bar_h);
     if (app->pin_open)
@@ -1480,5 +1807,7 @@ long dk_app_next_wakeup(const dk_app *app, uint32_t now_ms)
     if (app->warning)
         return 1000 - (long)((now_ms - app->warning_since) % 1000); /* the countdown ticks */
     long idle = (long)app->cfg->idle_timeout_s * 1000 - (long)(now_ms - app->last_input);
+    if (screen == DK_SCREEN_STAFF && idle > 1000)
+        idle = 1000; /* staff only: "in 7 min" and the sync state stay current */
     return idle > 0 ? idle : 0;
 }

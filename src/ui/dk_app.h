@@ -31,6 +31,19 @@ typedef struct dk_app_status {
     const char *app_version;
 } dk_app_status;
 
+/* What the kiosk's sync worker reports for the staff screen. Times are unix seconds, 0 when it
+ * never happened (or, for next_attempt, nothing is scheduled). */
+typedef struct dk_app_sync_view {
+    int configured;      /* 0: no hub is configured, nothing is synced */
+    long long last_attempt, last_success, next_attempt; /* unix s, 0 = never */
+    long long version;   /* content version the kiosk has */
+    char issued[32];     /* when that version was issued ("2026-11-26T10:00:00Z"), "" if unknown */
+    int stale;           /* 1: the content is older than the sync policy allows */
+    int running;         /* 1: a sync is under way */
+    char error[256];     /* the last error in plain words, "" = none */
+    long long backlog;   /* registrations waiting to be sent */
+} dk_app_sync_view;
+
 typedef struct dk_app dk_app;
 
 /* A new visitor session on the attract screen. cfg and store are borrowed and must outlive the
@@ -56,6 +69,14 @@ long dk_app_next_wakeup(const dk_app *app, uint32_t now_ms);
 int dk_app_quit_requested(const dk_app *app);
 
 void dk_app_set_status(dk_app *app, const dk_app_status *status);
+
+/* The sync worker's latest state for the staff screen; *v is copied (its strings are cut to
+ * their fields and always NUL-terminated). Until the first call the screen says that sync is
+ * not configured. The main loop draws a frame afterwards to show it. */
+void dk_app_set_sync_view(dk_app *app, const dk_app_sync_view *v);
+
+/* 1 once after staff tapped "Sync now" (then 0 until the next tap); for the sync worker. */
+int dk_app_take_sync_request(dk_app *app);
 
 /* For tests and the staff screen. */
 dk_screen dk_app_screen(const dk_app *app);

@@ -39,6 +39,9 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_START_OVER] = {"Neu beginnen", "Start over", "Baştan başla"},
     [DK_S_SCROLL_HINT] = {"Wischen Sie für mehr", "Swipe to see more",
                           "Daha fazlası için kaydırın"},
+    [DK_S_PAGE_ONLY_GERMAN] = {"Diese Seite gibt es nur auf Deutsch.",
+                               "This page is only available in German.",
+                               "Bu sayfa yalnızca Almanca olarak mevcuttur."},
 
     [DK_S_SEARCH] = {"Suchen", "Search", "Ara"},
     [DK_S_SEARCH_HINT] = {"Projekt, Gruppe oder Stadtbezirk", "Project, group or district",
@@ -73,7 +76,7 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_LOW_REACH_HINT] = {"Alle Schaltflächen rücken in den unteren Teil des Bildschirms.",
                              "All buttons move to the lower part of the screen.",
                              "Tüm düğmeler ekranın alt kısmına taşınır."},
-    [DK_S_ON] = {"An", "On", "Açık"},
+    [DK_S_ON] = {"Ein", "On", "Açık"},
     [DK_S_OFF] = {"Aus", "Off", "Kapalı"},
     [DK_S_LANGUAGE] = {"Sprache", "Language", "Dil"},
     [DK_S_CHOOSE_LANGUAGE] = {"Sprache wählen", "Choose a language", "Dil seçin"},
@@ -103,6 +106,8 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_UNTIL] = {"bis {n}", "until {n}", "{n} tarihine kadar"},
     [DK_S_NO_DATES] = {"Zurzeit sind keine Termine geplant.", "No dates are planned at the moment.",
                        "Şu anda planlanmış bir tarih yok."},
+    [DK_S_DATE_PAST] = {"Dieser Termin hat bereits stattgefunden.",
+                        "This date has already taken place.", "Bu etkinlik geçmişte kaldı."},
     [DK_S_NO_PROJECTS] = {"Zurzeit gibt es hier keine Projekte.",
                           "There are no projects here at the moment.", "Şu anda burada proje yok."},
     [DK_S_NO_GROUPS] = {"Zurzeit gibt es hier keine Gruppen.",
@@ -180,6 +185,44 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_LAST_SYNC] = {"Letzter Abgleich", "Last sync", "Son eşitleme"},
     [DK_S_RECENT_LOG] = {"Letzte Meldungen", "Recent log", "Son kayıtlar"},
     [DK_S_QUIT_MAINTENANCE] = {"Kiosk für Wartung beenden", "Quit for maintenance", "Bakım için kapat"},
+    [DK_S_SYNC] = {"Abgleich mit der Zentrale", "Sync with the hub", "Merkezle eşitleme"},
+    [DK_S_CONTENT_STATE] = {"Stand der Inhalte", "Content status", "İçerik durumu"},
+    [DK_S_CONTENT_CURRENT] = {"Aktuell", "Up to date", "Güncel"},
+    [DK_S_CONTENT_STALE] =
+        {"Veraltet: Die Inhalte wurden zu lange nicht abgeglichen. Bitte prüfen Sie die "
+         "Netzverbindung und den Fehler unten.",
+         "Out of date: the content has not been synced for too long. Please check the network "
+         "connection and the error below.",
+         "Güncel değil: İçerik uzun süredir eşitlenmedi. Lütfen ağ bağlantısını ve aşağıdaki "
+         "hatayı kontrol edin."},
+    [DK_S_LAST_ATTEMPT] = {"Letzter Versuch", "Last attempt", "Son deneme"},
+    [DK_S_LAST_SUCCESS] = {"Letzter erfolgreicher Abgleich", "Last successful sync",
+                           "Son başarılı eşitleme"},
+    [DK_S_NEXT_ATTEMPT] = {"Nächster Versuch", "Next attempt", "Sonraki deneme"},
+    [DK_S_LAST_ERROR] = {"Letzter Fehler", "Last error", "Son hata"},
+    [DK_S_NO_ERROR] = {"Keiner", "None", "Yok"},
+    [DK_S_REGISTRATIONS_WAITING] = {"Anmeldungen, die auf die Übertragung warten",
+                                    "Registrations waiting to be sent",
+                                    "Gönderilmeyi bekleyen kayıtlar"},
+    [DK_S_NEVER] = {"Noch nie", "Never", "Henüz hiç"},
+    [DK_S_NOT_SCHEDULED] = {"Nicht geplant", "Not scheduled", "Planlanmadı"},
+    [DK_S_SYNC_NOW] = {"Jetzt abgleichen", "Sync now", "Şimdi eşitle"},
+    [DK_S_SYNC_RUNNING] = {"Abgleich läuft …", "Sync running…", "Eşitleme sürüyor…"},
+    [DK_S_SYNC_NOT_CONFIGURED] = {"Abgleich nicht eingerichtet", "Sync not configured",
+                                  "Eşitleme ayarlanmamış"},
+
+    [DK_S_TIME_NOW] = {"jetzt", "now", "şimdi"},
+    [DK_S_TIME_JUST_NOW] = {"gerade eben", "just now", "az önce"},
+    [DK_S_TIME_UNDER_A_MINUTE] = {"in weniger als einer Minute", "in under a minute",
+                                  "bir dakikadan kısa sürede"},
+    [DK_S_IN_MINUTES] = {"in {n} Min.", "in {n} min", "{n} dk sonra"},
+    [DK_S_MINUTES_AGO] = {"vor {n} Min.", "{n} min ago", "{n} dk önce"},
+    [DK_S_IN_HOURS] = {"in {n} Std.", "in {n} h", "{n} sa sonra"},
+    [DK_S_HOURS_AGO] = {"vor {n} Std.", "{n} h ago", "{n} sa önce"},
+    [DK_S_IN_DAYS] = {"in {n} Tagen", "in {n} days", "{n} gün sonra"},
+    [DK_S_IN_DAYS_ONE] = {"in {n} Tag", "in {n} day", "{n} gün sonra"},
+    [DK_S_DAYS_AGO] = {"vor {n} Tagen", "{n} days ago", "{n} gün önce"},
+    [DK_S_DAYS_AGO_ONE] = {"vor {n} Tag", "{n} day ago", "{n} gün önce"},
 
     [DK_S_WEEKDAY_MONDAY] = {"Montag", "Monday", "Pazartesi"},
     [DK_S_WEEKDAY_TUESDAY] = {"Dienstag", "Tuesday", "Salı"},
@@ -215,6 +258,8 @@ static const struct {
 } plurals[] = {
     {DK_S_RESULTS_COUNT, DK_S_RESULTS_COUNT_ONE},
     {DK_S_NEED_MORE_TIME_BODY, DK_S_NEED_MORE_TIME_BODY_ONE},
+    {DK_S_IN_DAYS, DK_S_IN_DAYS_ONE},
+    {DK_S_DAYS_AGO, DK_S_DAYS_AGO_ONE},
 };
 
 #define PLACEHOLDER "{n}"
@@ -413,6 +458,33 @@ dk_err dk_i18n_format_count(dk_lang lang, dk_string_id id, long n, char *out, si
     char number[64];
     format_long(lang, n, number, sizeof number);
     return dk_i18n_fill(lang, id, number, out, outsz);
+}
+
+/* --- Relative times --- */
+
+dk_err dk_i18n_format_relative(dk_lang lang, long long seconds, char *out, size_t outsz)
+{
+    if (!out || outsz == 0)
+        return DK_ERR_INVALID;
+    int ahead = seconds > 0;
+    /* |seconds| without overflowing for LLONG_MIN */
+    unsigned long long s = ahead ? (unsigned long long)seconds : 0ull - (unsigned long long)seconds;
+    if (s == 0)
+        return dk_i18n_fill(lang, DK_S_TIME_NOW, NULL, out, outsz);
+    if (s < 60)
+        return dk_i18n_fill(lang, ahead ? DK_S_TIME_UNDER_A_MINUTE : DK_S_TIME_JUST_NOW, NULL, out,
+                            outsz);
+    if (s < 3600)
+        return dk_i18n_format_count(lang, ahead ? DK_S_IN_MINUTES : DK_S_MINUTES_AGO,
+                                    (long)(s / 60), out, outsz);
+    if (s < 2 * 86400)
+        return dk_i18n_format_count(lang, ahead ? DK_S_IN_HOURS : DK_S_HOURS_AGO,
+                                    (long)(s / 3600), out, outsz);
+    unsigned long long days = s / 86400;
+    if (days > 999999)
+        days = 999999; /* a clock far off: still a number a person can read */
+    return dk_i18n_format_count(lang, ahead ? DK_S_IN_DAYS : DK_S_DAYS_AGO, (long)days, out,
+                                outsz);
 }
 
 /* --- Dates --- */

@@ -43,6 +43,7 @@ typedef enum dk_string_id {
     DK_S_CONTINUE,
     DK_S_START_OVER,
     DK_S_SCROLL_HINT,
+    DK_S_PAGE_ONLY_GERMAN, /* a page whose text exists only in German */
     /* search */
     DK_S_SEARCH,
     DK_S_SEARCH_HINT,
@@ -92,6 +93,7 @@ typedef enum dk_string_id {
     DK_S_SINCE, /* {n}: a formatted date or a year (dk_i18n_fill) */
     DK_S_UNTIL, /* {n}: a formatted date or a year (dk_i18n_fill) */
     DK_S_NO_DATES,
+    DK_S_DATE_PAST, /* a date found by search that has already taken place */
     DK_S_NO_PROJECTS,
     DK_S_NO_GROUPS,
     DK_S_DISTRICT_FACTS,
@@ -143,6 +145,34 @@ typedef enum dk_string_id {
     DK_S_LAST_SYNC,
     DK_S_RECENT_LOG,
     DK_S_QUIT_MAINTENANCE,
+    /* staff screen: content sync with the hub */
+    DK_S_SYNC,
+    DK_S_CONTENT_STATE,
+    DK_S_CONTENT_CURRENT,
+    DK_S_CONTENT_STALE,
+    DK_S_LAST_ATTEMPT,
+    DK_S_LAST_SUCCESS,
+    DK_S_NEXT_ATTEMPT,
+    DK_S_LAST_ERROR,
+    DK_S_NO_ERROR,
+    DK_S_REGISTRATIONS_WAITING,
+    DK_S_NEVER,
+    DK_S_NOT_SCHEDULED,
+    DK_S_SYNC_NOW,
+    DK_S_SYNC_RUNNING,
+    DK_S_SYNC_NOT_CONFIGURED,
+    /* relative times (dk_i18n_format_relative) */
+    DK_S_TIME_NOW,
+    DK_S_TIME_JUST_NOW,
+    DK_S_TIME_UNDER_A_MINUTE,
+    DK_S_IN_MINUTES,   /* {n}: minutes */
+    DK_S_MINUTES_AGO,  /* {n}: minutes */
+    DK_S_IN_HOURS,     /* {n}: hours */
+    DK_S_HOURS_AGO,    /* {n}: hours */
+    DK_S_IN_DAYS,      /* {n}: days (dk_i18n_format_count) */
+    DK_S_IN_DAYS_ONE,  /* ... the form for exactly one */
+    DK_S_DAYS_AGO,     /* {n}: days (dk_i18n_format_count) */
+    DK_S_DAYS_AGO_ONE, /* ... the form for exactly one */
     /* calendar words, Monday first (ISO 8601); keep each run in order */
     DK_S_WEEKDAY_MONDAY,
     DK_S_WEEKDAY_TUESDAY,
@@ -222,6 +252,13 @@ dk_err dk_i18n_format_date(dk_lang lang, const char *iso, char *out, size_t outs
 /* Only the time of a datetime "YYYY-MM-DDTHH:MM": "18:00 Uhr" (de), "18:00" (en, tr). A plain
  * date gives "" and DK_OK (the event has no time); anything else as dk_i18n_format_date(). */
 dk_err dk_i18n_format_time(dk_lang lang, const char *iso, char *out, size_t outsz);
+
+/* How far a moment lies from now, in words, for the staff screen: seconds > 0 lies ahead
+ * ("in 7 min"), seconds < 0 behind ("vor 7 Min." / "7 min ago"). Whole minutes below an hour,
+ * whole hours below two days, then whole days, always rounded toward now; under a minute
+ * "jetzt" (0), "gleich" / "in under a minute" (ahead) or "gerade eben" / "just now" (behind).
+ * Fails as dk_i18n_fill(). */
+dk_err dk_i18n_format_relative(dk_lang lang, long long seconds, char *out, size_t outsz);
 
 /* The day of the week of a date, 0 = Monday .. 6 = Sunday; -1 if the date does not exist or
  * year is outside 1 to 9999. Can't fail otherwise. */

@@ -71,6 +71,7 @@ struct dk_ui {
     int nclip;
     int scroll_stack[MAX_STACK]; /* index into scrolls of each open area */
     int nscroll_stack;
+    int clips_dropped; /* dk_ui_clip_begin() calls that found the stack full */
     int layer, modal_layer, prev_modal_layer;
     uint32_t seen_ids[256]; /* open addressing: ids used this frame, for occurrence counts */
     unsigned seen_counts[256];
@@ -351,6 +352,7 @@ void dk_ui_begin(dk_ui *ui, int width, int height, uint32_t now_ms, const dk_met
     ui->shift[0] = 0;
     ui->nclip = 1;
     ui->nscroll_stack = 0;
+    ui->clips_dropped = 0;
     ui->layer = 0;
     ui->modal_layer = 0;
     memset(ui->seen_counts, 0, sizeof ui->seen_counts);
@@ -546,6 +548,32 @@ void dk_ui_image(dk_ui *ui, dk_rect r, const char *hash, dk_fit fit, const char 
         if (!cmd->image)
             ui->ncmds--, ui->overflow = 1;
     }
+}
+
+void dk_ui_element(dk_ui *ui, dk_el_role role, dk_rect r, const char *label, const char *name,
+                   unsigned flags)
+{
+    push_element(ui, role, r, label, name, flags);
+}
+
+void dk_ui_clip_begin(dk_ui *ui, dk_rect r)
+{
+    if (ui->nclip >= MAX_STACK) {
+        ui->overflow = 1;
+        ui->clips_dropped++;
+        return;
+    }
+    ui->clip[ui->nclip] = dk_rect_intersect(ui->clip[ui->nclip - 1], shifted(ui, r));
+    ui->shift[ui->nclip] = ui->shift[ui->nclip - 1];
+    ui->nclip++;
+}
+
+void dk_ui_clip_end(dk_ui *ui)
+{
+    if (ui->clips_dropped > 0)
+        ui->clips_dropped--;
+    else if (ui->nclip > 1)
+        ui->nclip--;
 }
 
 /* Text measuring for dk_richtext: a richtext style (bits, level) becomes one of our fonts. */
@@ -772,8 +800,13 @@ int dk_ui_button(dk_ui *ui, dk_rect r, const char *label, const char *name, dk_b
     int pressed = 0;
     int tapped = dk_ui_hit(ui, r, label, name, flags, &pressed);
     const dk_metrics *m = ui->metrics;
-    int selected = (flags & DK_EL_SELECTED) != 0;
+    int disabled = (flags & DK_EL_DISABLED) != 0;
+    int selected = (flags & DK_EL_SELECTED) != 0 && !disabled;
     dk_color_role bg, fg, edge = DK_C_OUTLINE;
+    if (disabled) {
+        tapped = pressed = 0;
+        kind = DK_BUTTON_SECONDARY; /* no accent */
+    }
     switch (kind) {
     case DK_BUTTON_PRIMARY:
         bg = pressed ? DK_C_ACCENT_PRESSED : DK_C_ACCENT;
@@ -793,6 +826,11 @@ int dk_ui_button(dk_ui *ui, dk_rect r, const char *label, const char *name, dk_b
         bg = DK_C_SELECTED;
         fg = DK_C_ON_SELECTED;
     }
+    if (disabled) { /* flat on the ground, a faint edge: nothing that invites a touch */
+        bg = DK_C_BACKGROUND;
+        fg = DK_C_TEXT_MUTED;
+        edge = DK_C_DIVIDER;
+    }
     dk_ui_fill(ui, r, dk_ui_color(ui, bg), m->radius_px);
     if (dk_theme_outlines_all(ui->theme) || kind != DK_BUTTON_PRIMARY || selected)
         dk_ui_outline(ui, r, dk_ui_color(ui, selected ? DK_C_FOCUS : edge), m->radius_px,
@@ -801,6 +839,52 @@ int dk_ui_button(dk_ui *ui, dk_rect r, const char *label, const char *name, dk_b
     dk_rect inner = {r.x + pad, r.y + pad_v, r.w - 2 * pad, r.h - 2 * pad_v};
     dk_ui_label(ui, inner, label, DK_UI_FONT(DK_FONT_BUTTON, DK_UI_BOLD), dk_ui_color(ui, fg),
                 DK_ALIGN_CENTER);
+    return tapped;
+}
+
+int dk_ui_toggle(dk_ui *ui, dk_rect r, const char *label, const char *name, int on,
+                 const char *on_text, const char *off_text)
+{
+    const dk_metrics *m = ui->metrics;
+    const char *state = on ? on_text : off_text;
+    /* The element says the state in words too: "Hoher Kontrast: Ein". */
+    size_t ln = strlen(label), sn = strlen(state);
+    char *spoken = dk_arena_alloc(ui->arena, ln + sn + 3);
+    if (spoken) {
+        memcpy(spoken, label, ln);
+        memcpy(spoken + ln, ": ", 2);
+        memcpy(spoken + ln + 2, state, sn + 1);
+    }
+    int pressed = 0;
+    int tapped = dk_ui_hit(ui, r, spoken ? spoken : label, name,
+                           DK_EL_TOGGLE | (on ? DK_EL_CHECKED : 0u), &pressed);
+    dk_ui_fill(ui, r, dk_ui_color(ui, pressed ? DK_C_SURFACE_PRESSED : DK_C_SURFACE), m->radius_px);
+    dk_ui_outline(ui, r, dk_ui_color(ui, DK_C_OUTLINE), m->radius_px, m->outline_px);
+    /* The pill is as wide as the longer of the two words, so it does not jump when flipped. */
+    int font = DK_UI_FONT(DK_FONT_BUTTON, DK_UI_BOLD);
+    int won = on_text[0] ? ui->text.measure(ui->text.ctx, font, on_text, strlen(on_text)) : 0;
+    int woff = off_text[0] ? ui->text.measure(ui->text.ctx, font, off_text, strlen(off_text)) : 0;
+    if (won < 0)
+        won = 0; /* a failed measurement: the label fitting below still keeps the word inside */
+    if (woff < 0)
+        woff = 0;
+    int pad = dk_mm(m, 2.5), pad_v = dk_mm(m, 1.0);
+    int pill_w = (won > woff ? won : woff) + 3 * pad;
+    if (pill_w > r.w / 2)
+        pill_w = r.w / 2;
+    dk_rect pill = {r.x + r.w - pad - pill_w, r.y + pad_v, pill_w, r.h - 2 * pad_v};
+    if (on) {
+        dk_ui_fill(ui, pill, dk_ui_color(ui, DK_C_ACCENT), pill.h / 2);
+        if (dk_theme_outlines_all(ui->theme))
+            dk_ui_outline(ui, pill, dk_ui_color(ui, DK_C_OUTLINE), pill.h / 2, m->outline_px);
+    } else {
+        dk_ui_outline(ui, pill, dk_ui_color(ui, DK_C_OUTLINE), pill.h / 2, m->outline_px);
+    }
+    dk_rect inner = dk_rect_inset(pill, pad / 2, 0);
+    dk_ui_label(ui, inner, state, font, dk_ui_color(ui, on ? DK_C_ON_ACCENT : DK_C_TEXT),
+                DK_ALIGN_CENTER);
+    dk_rect text = {r.x + pad, r.y + dk_mm(m, 1), pill.x - pad - (r.x + pad), r.h - 2 * dk_mm(m, 1)};
+    dk_ui_label(ui, text, label, font, dk_ui_color(ui, DK_C_TEXT), DK_ALIGN_LEFT);
     return tapped;
 }
 

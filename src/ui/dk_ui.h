@@ -81,7 +81,9 @@ typedef enum dk_el_role {
 
 #define DK_EL_PRESSED 1u
 #define DK_EL_SELECTED 2u
-#define DK_EL_DISABLED 4u
+#define DK_EL_DISABLED 4u /* looks and is inert (dk_ui_button never reports a tap) */
+#define DK_EL_TOGGLE 8u   /* an on/off switch (dk_ui_toggle); DK_EL_CHECKED when it is on */
+#define DK_EL_CHECKED 16u
 
 typedef struct dk_element {
     dk_el_role role;
@@ -141,6 +143,15 @@ void dk_ui_fill(dk_ui *ui, dk_rect r, dk_color c, int radius);
 void dk_ui_outline(dk_ui *ui, dk_rect r, dk_color c, int radius, int thickness);
 /* An image by object hash, with its text alternative for the element tree. */
 void dk_ui_image(dk_ui *ui, dk_rect r, const char *hash, dk_fit fit, const char *alt);
+/* Adds an element to the tree without drawing anything, for things drawn from several commands
+ * (a picture made of fills, a banner): role, where, what a person reads, a test name. */
+void dk_ui_element(dk_ui *ui, dk_el_role role, dk_rect r, const char *label, const char *name,
+                   unsigned flags);
+
+/* Clips everything drawn until the matching dk_ui_clip_end() to r as well (nested clips
+ * intersect; scrolling still applies). Begin and end must pair up within a frame. */
+void dk_ui_clip_begin(dk_ui *ui, dk_rect r);
+void dk_ui_clip_end(dk_ui *ui);
 
 typedef enum dk_align { DK_ALIGN_LEFT, DK_ALIGN_CENTER, DK_ALIGN_RIGHT } dk_align;
 
@@ -169,9 +180,19 @@ typedef enum dk_button_kind {
 } dk_button_kind;
 
 /* A button with a label that always fits (smaller font or more lines, never overflowing).
- * Returns 1 when tapped. flags may carry DK_EL_SELECTED (drawn as the current choice). */
+ * Returns 1 when tapped. flags may carry DK_EL_SELECTED (drawn as the current choice) or
+ * DK_EL_DISABLED (flat on the background with muted text and a faint edge, whatever the kind;
+ * never tapped, but it still takes the touch, so nothing beneath reacts). */
 int dk_ui_button(dk_ui *ui, dk_rect r, const char *label, const char *name, dk_button_kind kind,
                  unsigned flags);
+
+/* An on/off switch: the label on the left and the state in words on a pill at the right
+ * (on_text on the accent fill, off_text outlined), so that the state never rests on colour
+ * alone. Its element is a DK_EL_BUTTON flagged DK_EL_TOGGLE, plus DK_EL_CHECKED when on, and
+ * labelled "label: state" (what a person reads, and what speech output says). Returns 1 when
+ * tapped; the caller flips its state. */
+int dk_ui_toggle(dk_ui *ui, dk_rect r, const char *label, const char *name, int on,
+                 const char *on_text, const char *off_text);
 
 /* A short label (a button's, a tile's) fitted into r and centred vertically: the font given in up
  * to two lines, else the small font in up to three, never more lines than r holds. A label
