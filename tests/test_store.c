@@ -790,6 +790,23 @@ static void test_search_shows_title_and_snippet_in_the_requested_language(void *
     dk_store_close(s);
 }
 
+/* Issue 3: an English snippet ran fields together ("...office New faces..."). */
+static void test_search_snippets_keep_fields_apart(void **state)
+{
+    fixture *f = *state;
+    dk_store *s = open_a(f);
+    dk_search_hit *hits;
+    size_t n;
+    assert_int_equal(dk_store_search(s, "samstags", DK_LANG_DE, 20, f->arena, &hits, &n), DK_OK);
+    int i = find_hit(hits, n, "group", "ag-gruen");
+    assert_true(i >= 0);
+    /* purpose ends in a full stop: a plain space; rhythm and place do not: a middle dot. */
+    assert_non_null(strstr(hits[i].snippet, "Faßstraße. " DK_STORE_MARK_ON "Samstags"));
+    assert_non_null(strstr(hits[i].snippet, "10:00 \xC2\xB7 Faßstraße 3 \xC2\xB7 Einfach"));
+    assert_null(strchr(hits[i].snippet, '\n'));
+    dk_store_close(s);
+}
+
 static void test_search_snippets_are_plain_text_without_markdown(void **state)
 {
     fixture *f = *state;
@@ -1211,6 +1228,7 @@ int main(void)
         T(test_search_strasse_finds_strasse_spelled_with_sharp_s),
         T(test_search_matches_the_last_word_as_a_prefix_while_typing),
         T(test_search_shows_title_and_snippet_in_the_requested_language),
+        T(test_search_snippets_keep_fields_apart),
         T(test_search_snippets_are_plain_text_without_markdown),
         T(test_search_ranks_title_matches_first),
         T(test_search_lists_each_entity_once_and_respects_the_limit),

@@ -2205,26 +2205,42 @@ static size_t search_expression(const char *query, char *out, size_t outsz)
 }
 
 /* Copies a snippet into the arena with every run of white space made one space. */
+/* The snippet FTS5 cut from the indexed text, on one line. The indexed text holds each field on
+ * a line of its own, so a line break inside the snippet is where one field ended and the next
+ * began: it becomes " · " unless the field ended in punctuation anyway, so that "the office" and
+ * "New faces are welcome" do not read as one sentence. Other white space runs become one space. */
 static const char *keep_snippet(reader *r, const char *text)
 {
     size_t n = strlen(text);
-    char *p = r->err ? NULL : dk_arena_alloc(r->arena, n + 1);
+    char *p = r->err ? NULL : dk_arena_alloc(r->arena, 2 * n + 1); /* " · " is 4 bytes for 1 */
     if (!p) {
         r->err = r->err ? r->err : DK_ERR_LIMIT;
         return "";
     }
-    size_t j = 0;
-    int space = 1; /* also trims the start */
-    for (size_t i = 0; i < n; i++) {
+    size_t j = 0, i = 0;
+    while (i < n) {
         char c = text[i];
-        int white = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-        if (white && space)
+        if (!(c == ' ' || c == '\n' || c == '\t' || c == '\r')) {
+            p[j++] = c;
+            i++;
             continue;
-        p[j++] = white ? ' ' : c;
-        space = white;
+        }
+        int newline = 0;
+        for (; i < n && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'); i++)
+            newline |= text[i] == '\n';
+        if (j == 0 || i == n)
+            continue; /* trims both ends */
+        size_t k = j; /* the last character written, skipping the match marks */
+        while (k > 0 && (p[k - 1] == DK_STORE_MARK_ON[0] || p[k - 1] == DK_STORE_MARK_OFF[0]))
+            k--;
+        int ends_sentence = k > 0 && strchr(".:;!?", p[k - 1]) != NULL;
+        if (newline && !ends_sentence) {
+            memcpy(p + j, " \xC2\xB7 ", 4);
+            j += 4;
+        } else {
+            p[j++] = ' ';
+        }
     }
-    while (j > 0 && p[j - 1] == ' ')
-        j--;
     p[j] = '\0';
     return p;
 }
