@@ -37,7 +37,7 @@
     X(INT, heartbeat_silent_s, 1800, 60, 2592000, "s",                                              \
       "A kiosk counts as SILENT after this long without a heartbeat")                               \
     X(INT, registration_retention_days, 180, 1, 3650, "days",                                       \
-      "Registrations are deleted this long after they arrived (registration issue)")                \
+      "Registrations are deleted this long after they were handed over to their group")          \
     X(BOOL, access_log, 1, 0, 1, "", "Log one line per request (method, path, status, bytes, ms)")  \
     X(STR, log_level, "info", 0, 0, "", "debug, info, warn or error")                               \
     X(BOOL, log_syslog, 0, 0, 1, "", "Also log to syslog / the journal")

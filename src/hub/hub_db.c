@@ -80,6 +80,30 @@ static const char *const SCHEMA =
     " district TEXT NOT NULL,"
     " PRIMARY KEY (user_id, district)) WITHOUT ROWID;";
 
+/* Schema 2 adds the sealed registrations (issue 5); a schema-1 hub.db gets it when opened. */
+static const char *const SCHEMA_REGISTRATIONS =
+    /* One row per registration a kiosk sent: the sealed bytes exactly as they arrived, never
+     * the plaintext. District and groups are in clear (slugs of public content, not personal by
+     * themselves) so that staff can select by them without opening every record. */
+    "CREATE TABLE registrations ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: staff refer to records by id */
+    " device TEXT NOT NULL,"             /* the sending device's name (kept if it is removed) */
+    " idem_key TEXT NOT NULL CHECK (length(idem_key) = 32),"
+    " sealed BLOB NOT NULL CHECK (length(sealed) BETWEEN 49 AND 8192),"
+    " received INTEGER NOT NULL,"        /* unix seconds, the hub's clock */
+    " district TEXT NOT NULL,"
+    " handed_over INTEGER,"              /* unix seconds; NULL: not handed over yet */
+    " UNIQUE (device, idem_key));"
+    "CREATE INDEX registrations_by_district ON registrations(district, id);"
+    "CREATE INDEX registrations_by_handover ON registrations(handed_over)"
+    " WHERE handed_over IS NOT NULL;"
+    "CREATE TABLE registration_groups ("
+    " registration_id INTEGER NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,"
+    " pos INTEGER NOT NULL,"             /* the order in the record */
+    " slug TEXT NOT NULL,"
+    " PRIMARY KEY (registration_id, pos)) WITHOUT ROWID;"
+    "CREATE INDEX registration_groups_by_slug ON registration_groups(slug);";
+
 static dk_err db_error(hub_db *db, const char *what)
 {
     return dk_error_set(DK_ERR_DB, "hub.db: %s: %s", what, sqlite3_errmsg(db->db));
@@ -138,7 +162,8 @@ static dk_err configure(hub_db *db)
     sqlite3_finalize(st);
     if (!wal) /* e.g. a file system without shared memory: durability would be different */
         return dk_error_set(DK_ERR_DB, "hub.db: the database refused WAL mode (journal_mode)");
-    return exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    /* secure_delete: a deleted registration's bytes are overwritten, not left in free pages. */
+    return exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;");
 }
 
 static dk_err open_file(const char *path, int flags, hub_db **out)
@@ -178,13 +203,32 @@ dk_err hub_db_create(const char *path, hub_db **out)
         return err;
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", HUB_DB_SCHEMA);
-    if ((err = exec(db, "BEGIN IMMEDIATE")) || (err = exec(db, SCHEMA)) || (err = exec(db, sql)) ||
+    if ((err = exec(db, "BEGIN IMMEDIATE")) || (err = exec(db, SCHEMA)) ||
+        (err = exec(db, SCHEMA_REGISTRATIONS)) || (err = exec(db, sql)) ||
         (err = exec(db, "COMMIT"))) {
         hub_db_close(db);
         return err;
     }
     *out = db;
     return DK_OK;
+}
+
+/* Schema 1 (issue 4) to 2: adds the registration tables, in one transaction. Another process
+ * may have migrated meanwhile: the version is read again under the write lock. */
+static dk_err migrate_from_1(hub_db *db, long long *version)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", HUB_DB_SCHEMA);
+    dk_err err = exec(db, "BEGIN IMMEDIATE");
+    if (!err)
+        err = query_int(db, "PRAGMA user_version", version);
+    if (!err && *version == 1 && !(err = exec(db, SCHEMA_REGISTRATIONS)) && !(err = exec(db, sql)))
+        *version = HUB_DB_SCHEMA;
+    if (!err)
+        err = exec(db, "COMMIT");
+    if (err)
+        hub_db_rollback(db);
+    return err;
 }
 
 dk_err hub_db_open(const char *path, hub_db **out)
@@ -198,6 +242,10 @@ dk_err hub_db_open(const char *path, hub_db **out)
         return err;
     long long version = 0;
     if ((err = query_int(db, "PRAGMA user_version", &version))) {
+        hub_db_close(db);
+        return err;
+    }
+    if (version == 1 && (err = migrate_from_1(db, &version))) {
         hub_db_close(db);
         return err;
     }
@@ -706,4 +754,211 @@ dk_err hub_db_devices(hub_db *db, hub_device **list, size_t *count)
     *list = out;
     *count = n;
     return DK_OK;
+}
+
+/* ---- Registrations ---- */
+
+dk_err hub_db_registration_compare(hub_db *db, const char *device, const char *idem_key,
+                                   const void *body, size_t len, long long *id, int *same)
+{
+    sqlite3_stmt *st;
+    dk_err err = prepare(db,
+                         "SELECT id, sealed FROM registrations WHERE device = ? AND idem_key = ?",
+                         &st);
+    if (err)
+        return err;
+    sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, idem_key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        const void *stored = sqlite3_column_blob(st, 1);
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+        *same = n == len && (len == 0 || (stored && memcmp(stored, body, len) == 0));
+    } else if (rc == SQLITE_DONE) {
+        err = dk_error_set(DK_ERR_NOTFOUND, "no registration under this key");
+    } else {
+        err = db_error(db, "reading a registration");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+dk_err hub_db_registration_add(hub_db *db, const char *device, const char *idem_key,
+                               const void *sealed, size_t len, long long received,
+                               const dk_signup *rec, long long *id)
+{
+    dk_err err = hub_db_begin_write(db);
+    if (err)
+        return err;
+    sqlite3_stmt *st = NULL;
+    if ((err = prepare(db,
+                       "INSERT INTO registrations (device, idem_key, sealed, received, district) "
+                       "VALUES (?,?,?,?,?)",
+                       &st)))
+        goto fail;
+    sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, idem_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 3, sealed, (int)len, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, received);
+    sqlite3_bind_text(st, 5, rec->district, -1, SQLITE_TRANSIENT);
+    if ((err = step_done(db, st, "storing a registration")))
+        goto fail;
+    *id = sqlite3_last_insert_rowid(db->db);
+    for (size_t i = 0; i < rec->group_count; i++) {
+        if ((err = prepare(db,
+                           "INSERT INTO registration_groups (registration_id, pos, slug) "
+                           "VALUES (?,?,?)",
+                           &st)))
+            goto fail;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(st, 3, rec->groups[i], -1, SQLITE_TRANSIENT);
+        if ((err = step_done(db, st, "storing a registration's groups")))
+            goto fail;
+    }
+    if ((err = hub_db_commit(db)))
+        goto fail;
+    return DK_OK;
+fail:
+    hub_db_rollback(db);
+    return err;
+}
+
+dk_err hub_db_registrations_each(hub_db *db, const hub_registration_filter *f,
+                                 hub_registration_fn fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    /* The groups in the record's order, as one text (a correlated sub-select keeps the order). */
+    dk_err err = prepare(db,
+                         "SELECT r.id, r.device, r.idem_key, r.received, r.handed_over, "
+                         "r.district, (SELECT group_concat(slug, ', ') FROM (SELECT slug FROM "
+                         "registration_groups WHERE registration_id = r.id ORDER BY pos)), "
+                         "r.sealed FROM registrations r "
+                         "WHERE (?1 IS NULL OR r.district = ?1) AND (?3 OR r.handed_over IS NULL) "
+                         "AND (?2 IS NULL OR EXISTS (SELECT 1 FROM registration_groups g WHERE "
+                         "g.registration_id = r.id AND g.slug = ?2)) ORDER BY r.id",
+                         &st);
+    if (err)
+        return err;
+    bind_text_or_null(st, 1, f ? f->district : NULL);
+    bind_text_or_null(st, 2, f ? f->group : NULL);
+    sqlite3_bind_int(st, 3, f ? f->all != 0 : 1);
+    hub_registration_row row;
+    int rc;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&row, 0, sizeof row);
+        row.id = sqlite3_column_int64(st, 0);
+        column_copy(st, 1, row.device, sizeof row.device);
+        column_copy(st, 2, row.idem_key, sizeof row.idem_key);
+        row.received = sqlite3_column_int64(st, 3);
+        row.handed_over = column_int_or(st, 4, 0);
+        column_copy(st, 5, row.district, sizeof row.district);
+        column_copy(st, 6, row.groups, sizeof row.groups);
+        row.sealed = sqlite3_column_blob(st, 7);
+        row.sealed_len = (size_t)sqlite3_column_bytes(st, 7);
+        err = fn(ctx, &row);
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = db_error(db, "reading the registrations");
+    sqlite3_finalize(st);
+    return err;
+}
+
+dk_err hub_db_registration_hand_over(hub_db *db, long long id, long long when, int *already)
+{
+    sqlite3_stmt *st;
+    dk_err err = prepare(db, "SELECT handed_over FROM registrations WHERE id = ?", &st);
+    if (err)
+        return err;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *already = sqlite3_column_type(st, 0) != SQLITE_NULL;
+    else if (rc == SQLITE_DONE)
+        err = dk_error_set(DK_ERR_NOTFOUND, "there is no registration %lld", id);
+    else
+        err = db_error(db, "reading a registration");
+    sqlite3_finalize(st);
+    if (err || *already)
+        return err;
+    if ((err = prepare(db, "UPDATE registrations SET handed_over = ? WHERE id = ?", &st)))
+        return err;
+    sqlite3_bind_int64(st, 1, when);
+    sqlite3_bind_int64(st, 2, id);
+    return step_done(db, st, "marking a registration handed over");
+}
+
+dk_err hub_db_registration_delete(hub_db *db, long long id)
+{
+    sqlite3_stmt *st;
+    dk_err err = prepare(db, "DELETE FROM registrations WHERE id = ?", &st);
+    if (err)
+        return err;
+    sqlite3_bind_int64(st, 1, id);
+    if ((err = step_done(db, st, "deleting a registration")))
+        return err;
+    if (sqlite3_changes(db->db) == 0)
+        return dk_error_set(DK_ERR_NOTFOUND, "there is no registration %lld", id);
+    return DK_OK;
+}
+
+dk_err hub_db_registrations_purge(hub_db *db, long long before, long long *deleted)
+{
+    *deleted = 0;
+    dk_err err = hub_db_begin_write(db);
+    if (err)
+        return err;
+    sqlite3_stmt *st;
+    if (!(err = prepare(db,
+                        "DELETE FROM registrations WHERE handed_over IS NOT NULL "
+                        "AND handed_over <= ?",
+                        &st))) {
+        sqlite3_bind_int64(st, 1, before);
+        err = step_done(db, st, "deleting registrations after their retention");
+    }
+    if (!err) {
+        /* The groups go with them (ON DELETE CASCADE), so count only the records' own rows. */
+        *deleted = sqlite3_changes(db->db);
+        err = hub_db_commit(db);
+    }
+    if (err) {
+        hub_db_rollback(db);
+        *deleted = 0;
+    }
+    return err;
+}
+
+dk_err hub_db_registrations_count(hub_db *db, long long waiting_before,
+                                  hub_registration_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st;
+    dk_err err = prepare(db,
+                         "SELECT count(*), count(*) FILTER (WHERE handed_over IS NULL), "
+                         "count(*) FILTER (WHERE handed_over IS NULL AND received <= ?) "
+                         "FROM registrations",
+                         &st);
+    if (err)
+        return err;
+    sqlite3_bind_int64(st, 1, waiting_before);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out->total = sqlite3_column_int64(st, 0);
+        out->waiting = sqlite3_column_int64(st, 1);
+        out->overdue = sqlite3_column_int64(st, 2);
+    } else {
+        err = db_error(db, "counting the registrations");
+    }
+    sqlite3_finalize(st);
+    return err;
+}
+
+dk_err hub_db_checkpoint(hub_db *db, int *complete)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    *complete = rc == SQLITE_OK;
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return DK_OK;
+    return db_error(db, "checkpoint");
 }

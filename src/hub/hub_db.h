@@ -1,5 +1,6 @@
 /* hub_db.h: the hub's own state in SQLite (hub.db): imported content, releases, timestamps,
- * devices and their heartbeats, users. Every SQL statement of the hub lives in hub_db.c. */
+ * devices and their heartbeats, sealed registrations, users. Every SQL statement of the hub
+ * lives in hub_db.c. */
 #ifndef HUB_DB_H
 #define HUB_DB_H
 
@@ -7,11 +8,14 @@
 #include "dk_crypto.h"
 #include "dk_error.h"
 #include "dk_sign.h"
+#include "dk_signup.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define HUB_DB_SCHEMA 1 /* PRAGMA user_version of the schema this code writes */
+/* PRAGMA user_version of the schema this code writes. 2 added the registrations (issue 5);
+ * hub_db_open() brings a schema-1 hub.db up to 2 by itself. */
+#define HUB_DB_SCHEMA 2
 
 typedef struct hub_db hub_db;
 
@@ -21,8 +25,9 @@ typedef struct hub_db hub_db;
  * WAL (checked), synchronous=FULL, foreign keys on. *out is closed with hub_db_close(). */
 dk_err hub_db_create(const char *path, hub_db **out) DK_MUST_CHECK;
 
-/* Opens an existing hub.db with the same settings. DK_ERR_NOTFOUND if it does not exist,
- * DK_ERR_DB if its schema version is not HUB_DB_SCHEMA. */
+/* Opens an existing hub.db with the same settings (and secure_delete=ON). A schema-1 database
+ * is migrated to HUB_DB_SCHEMA in one transaction. DK_ERR_NOTFOUND if it does not exist,
+ * DK_ERR_DB if its schema version is another one. */
 dk_err hub_db_open(const char *path, hub_db **out) DK_MUST_CHECK;
 
 void hub_db_close(hub_db *db); /* accepts NULL */
@@ -147,5 +152,80 @@ dk_err hub_db_heartbeat_max_version(hub_db *db, long long *version) DK_MUST_CHEC
 
 /* Every device with its latest heartbeat, by name. *list is freed with free(). */
 dk_err hub_db_devices(hub_db *db, hub_device **list, size_t *count) DK_MUST_CHECK;
+
+/* ---- Registrations: stored sealed, exactly as a kiosk sent them ---- */
+
+#define HUB_IDEM_KEY_HEX 33        /* an Idempotency-Key: 32 lower-case hex and the NUL */
+#define HUB_SEALED_MIN 49          /* [bytes] crypto_box_SEALBYTES + 1 */
+#define HUB_SEALED_MAX 8192        /* [bytes] docs/protocol.md */
+/* [bytes] the groups of a row as text: slugs in the record's order, separated by ", ". */
+#define HUB_GROUPS_TEXT_MAX (DK_SIGNUP_GROUPS_MAX * (DK_SIGNUP_SLUG_BYTES + 2))
+
+typedef struct hub_registration_row {
+    long long id;                          /* never reused */
+    char device[HUB_NAME_MAX + 1];         /* the device that sent it */
+    char idem_key[HUB_IDEM_KEY_HEX];
+    long long received;                    /* [s since 1970] the hub's clock */
+    long long handed_over;                 /* [s since 1970]; 0: not handed over yet */
+    char district[DK_SIGNUP_SLUG_BYTES];
+    char groups[HUB_GROUPS_TEXT_MAX];
+    const unsigned char *sealed;           /* borrowed: valid during the callback only */
+    size_t sealed_len;
+} hub_registration_row;
+
+/* Looks up what device stored under idem_key. DK_ERR_NOTFOUND if nothing; else *id is the
+ * record and *same 1 if its stored bytes equal body (len bytes), 0 if not. */
+dk_err hub_db_registration_compare(hub_db *db, const char *device, const char *idem_key,
+                                   const void *body, size_t len, long long *id, int *same)
+    DK_MUST_CHECK;
+
+/* Stores a sealed record with the district and groups of its opened form rec (in clear, for
+ * selection; nothing else of rec is stored) in one transaction of its own, committed
+ * (synchronous=FULL) before it returns; *id is the new row. DK_ERR_EXISTS if device and
+ * idem_key are stored already (nothing changes). */
+dk_err hub_db_registration_add(hub_db *db, const char *device, const char *idem_key,
+                               const void *sealed, size_t len, long long received,
+                               const dk_signup *rec, long long *id) DK_MUST_CHECK;
+
+/* Which records hub_db_registrations_each() visits. */
+typedef struct hub_registration_filter {
+    const char *district;  /* NULL: every district */
+    const char *group;     /* NULL: every group; else records naming this group */
+    int all;               /* 0: only those not handed over; 1: also handed over ones */
+} hub_registration_filter;
+
+/* Calls fn for every record f selects, by id. A non-DK_OK return of fn stops the walk and is
+ * returned. Inside a read transaction when the caller needs one snapshot. */
+typedef dk_err (*hub_registration_fn)(void *ctx, const hub_registration_row *row);
+dk_err hub_db_registrations_each(hub_db *db, const hub_registration_filter *f,
+                                 hub_registration_fn fn, void *ctx) DK_MUST_CHECK;
+
+/* Marks record id handed over at when, unless it is already (then its first time stays and
+ * *already is 1). DK_ERR_NOTFOUND for an unknown id. Inside the caller's write transaction. */
+dk_err hub_db_registration_hand_over(hub_db *db, long long id, long long when, int *already)
+    DK_MUST_CHECK;
+
+/* Deletes record id (its bytes are overwritten: secure_delete). DK_ERR_NOTFOUND if unknown.
+ * Inside the caller's write transaction. */
+dk_err hub_db_registration_delete(hub_db *db, long long id) DK_MUST_CHECK;
+
+/* Deletes every record handed over at or before `before`; *deleted counts them. Commits on its
+ * own. */
+dk_err hub_db_registrations_purge(hub_db *db, long long before, long long *deleted)
+    DK_MUST_CHECK;
+
+/* Counts: every record, those not handed over, and of those the ones received at or before
+ * `waiting_before` (waiting too long for their group). */
+typedef struct hub_registration_counts {
+    long long total, waiting, overdue;
+} hub_registration_counts;
+dk_err hub_db_registrations_count(hub_db *db, long long waiting_before,
+                                  hub_registration_counts *out) DK_MUST_CHECK;
+
+/* PRAGMA wal_checkpoint(TRUNCATE): copies the WAL into hub.db and empties it, so that pages
+ * secure_delete overwrote are overwritten in the main file too and no old copy stays in the
+ * WAL. *complete is 0 when another connection kept it from finishing (it is done later, by
+ * SQLite's automatic checkpoints and the next such call). */
+dk_err hub_db_checkpoint(hub_db *db, int *complete) DK_MUST_CHECK;
 
 #endif

@@ -903,8 +903,11 @@ dk_err hub_verify_tree(const char *dir, const dk_sign_keyring *ring, long long n
                            m->version, m->expires);
     for (size_t i = 0; i < m->count && !err; i++) {
         out->bytes += m->objects[i].length;
-        if ((err = dk_object_verify(objects, &m->objects[i])))
-            err = dk_error_set(err, "object %s: %s", m->objects[i].hash, dk_error_detail());
+        if ((err = dk_object_verify(objects, &m->objects[i]))) {
+            char was[DK_ERROR_DETAIL_MAX]; /* copied: dk_error_set writes the same buffer */
+            snprintf(was, sizeof was, "%s", dk_error_detail());
+            err = dk_error_set(err, "object %s: %s", m->objects[i].hash, was);
+        }
     }
     dk_manifest_free(m);
     return err;

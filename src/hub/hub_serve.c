@@ -6,6 +6,7 @@
 #include "dk_fs.h"
 #include "dk_log.h"
 #include "hub_devices.h"
+#include "hub_registrations.h"
 #include "hub_release.h"
 
 #include <arpa/inet.h>
@@ -56,6 +57,8 @@ hub_route hub_route_parse(const char *path)
         r.kind = HUB_ROUTE_TIMESTAMP;
     } else if (strcmp(path, "/api/v1/heartbeat") == 0) {
         r.kind = HUB_ROUTE_HEARTBEAT;
+    } else if (strcmp(path, "/api/v1/registrations") == 0) {
+        r.kind = HUB_ROUTE_REGISTRATIONS;
     } else if (strncmp(path, "/objects/", 9) == 0) {
         if (dk_sha256_hex_valid(path + 9)) {
             r.kind = HUB_ROUTE_OBJECT;
@@ -202,6 +205,9 @@ struct hub_server {
     size_t max_body;
     int access_log;
     long long expiry_warned; /* when the last expiry warning was logged */
+    hub_regkey *regkey;      /* opens registrations to check them at receipt */
+    long long purge_due;     /* next retention purge of registrations */
+    long long overdue_warned; /* when records waiting too long were last warned about */
 };
 
 typedef struct request {
@@ -211,11 +217,15 @@ typedef struct request {
     uint64_t received;   /* body bytes of the request */
     int head;
     int api;             /* a POST to the API whose body is being read */
-    int too_large;       /* the body passed max_request_bytes */
+    int too_large;       /* the body passed its limit */
+    hub_route_kind route;
+    size_t body_max;     /* [bytes] the limit of this request's body */
     long long device_id;
+    char device[HUB_NAME_MAX + 1];
     dk_buf body;
     char method[8];
     char path[LOG_PATH_MAX];
+    char note[160];      /* appended to the access log line: device, key, outcome; never data */
 } request;
 
 static double ms_since(const struct timespec *t0)
@@ -270,7 +280,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, request *r, unsigned
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-                                strcmp(r->path, "/api/v1/heartbeat") == 0 ? "POST" : "GET, HEAD");
+                                strncmp(r->path, "/api/", 5) == 0 ? "POST" : "GET, HEAD");
     return queue(c, r, status, resp, len);
 }
 
@@ -431,11 +441,13 @@ static enum MHD_Result serve_file(struct MHD_Connection *c, request *r, int dirf
 }
 
 /* Checks the head of an API request, in the order of docs/protocol.md: token (401), method
- * (405), a length (411), the type (415), the size (413). On success r->device_id is set and
- * MHD_YES returned with no response queued: the body follows. */
+ * (405), a length (411), the type (415), the size (413). On success r->device_id and r->device
+ * are set and MHD_YES returned with no response queued: the body follows. */
 static enum MHD_Result api_begin(hub_server *srv, struct MHD_Connection *c, request *r,
                                  const char *method)
 {
+    int reg = r->route == HUB_ROUTE_REGISTRATIONS;
+    const char *what = reg ? "registration" : "heartbeat";
     const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
         return send_error(c, r, MHD_HTTP_UNAUTHORIZED, "no_token",
@@ -444,54 +456,69 @@ static enum MHD_Result api_begin(hub_server *srv, struct MHD_Connection *c, requ
     const char *token = auth + 7;
     while (*token == ' ')
         token++;
-    char hash[DK_SHA256_HEX], name[HUB_NAME_MAX + 1];
+    char hash[DK_SHA256_HEX];
     dk_err err = DK_ERR_NOTFOUND;
     if (hub_token_well_formed(token)) {
         hub_token_hash(token, hash);
         pthread_mutex_lock(&srv->db_lock);
-        err = hub_db_device_by_token(srv->site->db, hash, &r->device_id, name);
+        err = hub_db_device_by_token(srv->site->db, hash, &r->device_id, r->device);
         pthread_mutex_unlock(&srv->db_lock);
     }
     if (err == DK_ERR_NOTFOUND)
         return send_error(c, r, MHD_HTTP_UNAUTHORIZED, "bad_token",
                           "This device token is not known. Re-register the kiosk.");
     if (err) {
-        dk_warn("heartbeat: %s", dk_error_detail());
+        dk_warn("%s: %s", what, dk_error_detail());
         return send_error(c, r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
                           "The hub is busy; the kiosk tries again later.");
     }
     if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
         return send_error(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                          "Send the heartbeat with POST.");
+                          reg ? "Send registrations with POST." : "Send the heartbeat with POST.");
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *te =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    if (!cl && !te)
+    if (!cl && (reg || !te)) /* a sealed record has a known length: no chunked upload */
         return send_error(c, r, MHD_HTTP_LENGTH_REQUIRED, "length_required",
                           "The request needs a Content-Length.");
+    const char *want = reg ? OCTETS : "application/json";
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     size_t ctlen = ct ? strcspn(ct, "; ") : 0;
-    if (!ct || ctlen != 16 || strncasecmp(ct, "application/json", 16) != 0)
+    if (!ct || ctlen != strlen(want) || strncasecmp(ct, want, ctlen) != 0)
         return send_error(c, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                          "The request body must be JSON (Content-Type: application/json).");
+                          reg ? "The body must be the sealed record "
+                                "(Content-Type: application/octet-stream)."
+                              : "The request body must be JSON (Content-Type: application/json).");
+    r->body_max = reg ? HUB_SEALED_MAX : srv->max_body;
     if (cl) {
         char *end;
         errno = 0;
         unsigned long long n = strtoull(cl, &end, 10);
-        if (errno || end == cl || n > srv->max_body)
+        if (errno || end == cl || n > r->body_max)
             return send_error(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-                              "The request body is larger than this hub accepts.");
+                              reg ? "A sealed registration has at most 8192 bytes."
+                                  : "The request body is larger than this hub accepts.");
     }
     r->api = 1;
-    dk_buf_init(&r->body, srv->max_body);
+    dk_buf_init(&r->body, r->body_max);
     return MHD_YES;
 }
 
-static enum MHD_Result api_finish(hub_server *srv, struct MHD_Connection *c, request *r)
+static enum MHD_Result send_json_ok(struct MHD_Connection *c, request *r, unsigned status,
+                                    const char *body)
 {
-    if (r->too_large)
-        return send_error(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-                          "The request body is larger than this hub accepts.");
+    size_t len = strlen(body);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (resp) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    }
+    return queue(c, r, status, resp, (uint64_t)len);
+}
+
+static enum MHD_Result heartbeat_finish(hub_server *srv, struct MHD_Connection *c, request *r)
+{
     hub_heartbeat hb;
     if (hub_heartbeat_parse(r->body.data ? r->body.data : "", r->body.len, &hb) != DK_OK)
         return send_error(c, r, MHD_HTTP_BAD_REQUEST, "malformed", dk_error_detail());
@@ -506,14 +533,58 @@ static enum MHD_Result api_finish(hub_server *srv, struct MHD_Connection *c, req
     }
     char when[32], body[96];
     dk_time_format(now, when);
-    int len = snprintf(body, sizeof body, "{\"ok\":true,\"time\":\"%s\"}", when);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer((size_t)len, body, MHD_RESPMEM_MUST_COPY);
-    if (resp) {
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    snprintf(body, sizeof body, "{\"ok\":true,\"time\":\"%s\"}", when);
+    return send_json_ok(c, r, MHD_HTTP_OK, body);
+}
+
+/* POST /api/v1/registrations with its body read: stored once per device and key, answered
+ * after the commit (docs/protocol.md). The log names the device, the key, the length and the
+ * outcome; nothing from inside the record. */
+static enum MHD_Result registration_finish(hub_server *srv, struct MHD_Connection *c, request *r)
+{
+    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+    const char *shown = hub_idem_key_valid(key) ? key : "(no valid key)";
+    hub_receive_outcome outcome = HUB_RECEIVE_STORED;
+    long long id = 0;
+    dk_err err = hub_registration_receive(srv->site->db, &srv->db_lock, srv->regkey, r->device,
+                                          key ? key : "", r->body.data, r->body.len,
+                                          (long long)time(NULL), &outcome, &id);
+    if (err == DK_ERR_INVALID || err == DK_ERR_CRYPTO) {
+        snprintf(r->note, sizeof r->note, "%s %s refused", r->device, shown);
+        dk_warn("registration from %s, key %s, %zu bytes, refused as malformed: %s", r->device,
+                shown, r->body.len, dk_error_detail());
+        return send_error(c, r, MHD_HTTP_BAD_REQUEST, "malformed", dk_error_detail());
     }
-    return queue(c, r, MHD_HTTP_OK, resp, (uint64_t)len);
+    if (err) {
+        snprintf(r->note, sizeof r->note, "%s %s not stored", r->device, shown);
+        dk_warn("registration from %s, key %s: cannot store it: %s", r->device, shown,
+                dk_error_detail());
+        return send_error(c, r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+                          "The hub could not store the registration; the kiosk tries again later.");
+    }
+    static const char *const said[] = {"stored", "replay", "conflict"};
+    snprintf(r->note, sizeof r->note, "%s %s #%lld %s", r->device, key, id, said[outcome]);
+    if (outcome == HUB_RECEIVE_CONFLICT) {
+        dk_warn("registration from %s, key %s: the key came before with other bytes (#%lld "
+                "kept), refused",
+                r->device, key, id);
+        return send_error(c, r, MHD_HTTP_CONFLICT, "idempotency_conflict",
+                          "This Idempotency-Key came before with other bytes; the hub keeps the "
+                          "first record.");
+    }
+    if (outcome == HUB_RECEIVE_REPLAY)
+        return send_json_ok(c, r, MHD_HTTP_OK, "{\"ok\":true,\"replay\":true}");
+    return send_json_ok(c, r, MHD_HTTP_CREATED, "{\"ok\":true,\"replay\":false}");
+}
+
+static enum MHD_Result api_finish(hub_server *srv, struct MHD_Connection *c, request *r)
+{
+    if (r->too_large)
+        return send_error(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+                          "The request body is larger than this hub accepts.");
+    if (r->route == HUB_ROUTE_REGISTRATIONS)
+        return registration_finish(srv, c, r);
+    return heartbeat_finish(srv, c, r);
 }
 
 /* Answers a GET or HEAD of a release file. */
@@ -554,7 +625,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         log_path(url, r->path);
         r->head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
         hub_route route = hub_route_parse(url);
-        if (route.kind == HUB_ROUTE_HEARTBEAT)
+        r->route = route.kind;
+        if (route.kind == HUB_ROUTE_HEARTBEAT || route.kind == HUB_ROUTE_REGISTRATIONS)
             return api_begin(srv, c, r, method);
         return MHD_YES;
     }
@@ -569,7 +641,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         /* Anything not kept (an oversized body, bodies of other requests) is read on so that
          * the answer can still be sent, but only up to a bound; then the line is cut. */
         if ((!r->api || r->status || r->too_large) &&
-            r->received > DISCARD_FACTOR * (uint64_t)srv->max_body)
+            r->received > DISCARD_FACTOR * (uint64_t)(r->body_max ? r->body_max : srv->max_body))
             return MHD_NO;
         return MHD_YES;
     }
@@ -603,8 +675,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         char status[8] = "-";
         if (r->status)
             snprintf(status, sizeof status, "%u", r->status);
-        dk_info("%s %s %s %llu %.1f ms%s", r->method, r->path, status,
-                (unsigned long long)r->bytes, ms_since(&r->start), end);
+        dk_info("%s %s %s %llu %.1f ms%s%s%s", r->method, r->path, status,
+                (unsigned long long)r->bytes, ms_since(&r->start), end, r->note[0] ? " " : "",
+                r->note);
     }
     dk_buf_free(&r->body);
     free(r);
@@ -626,8 +699,11 @@ static dk_err read_pem(const char *path, const char *what, char **out)
 {
     size_t len = 0;
     dk_err err = dk_fs_read(path, TLS_FILE_MAX, out, &len);
-    if (err)
-        return dk_error_set(err, "cannot read the %s %s: %s", what, path, dk_error_detail());
+    if (err) {
+        char was[DK_ERROR_DETAIL_MAX]; /* copied: dk_error_set writes the same buffer */
+        snprintf(was, sizeof was, "%s", dk_error_detail());
+        return dk_error_set(err, "cannot read the %s %s: %s", what, path, was);
+    }
     if (!strstr(*out, "-----BEGIN ")) {
         free(*out);
         *out = NULL;
@@ -648,6 +724,7 @@ void hub_server_stop(hub_server *srv)
         close(srv->manifests_fd);
     pthread_mutex_destroy(&srv->db_lock);
     pthread_mutex_destroy(&srv->ts_lock);
+    hub_regkey_free(srv->regkey);
     free(srv->ts_data);
     if (srv->tls_key) {
         dk_wipe(srv->tls_key, strlen(srv->tls_key));
@@ -715,6 +792,12 @@ dk_err hub_server_start(hub_site *s, hub_server **out)
             dk_warn("%s can be read by other users; chmod 600 it", cfg->tls_key);
         if (!(err = read_pem(cfg->tls_cert, "certificate", &srv->tls_cert)))
             err = read_pem(cfg->tls_key, "private key", &srv->tls_key);
+    }
+    if (!err && (err = hub_regkey_load(s->registration_key_path, &srv->regkey)) != DK_OK) {
+        char was[DK_ERROR_DETAIL_MAX];
+        snprintf(was, sizeof was, "%s", dk_error_detail());
+        err = dk_error_set(err, "%s (serve opens registrations to check them; district-hub init "
+                                "creates the key)", was);
     }
     if (err) {
         hub_server_stop(srv);
@@ -789,9 +872,40 @@ static void warn_expiry(hub_server *srv, long long now)
             r.version, expires > now ? "s" : "d", r.expires);
 }
 
+/* Deletes the registrations whose retention has passed; logs only counts. */
+static void purge_registrations(hub_server *srv, long long now)
+{
+    if (now < srv->purge_due)
+        return;
+    long retention = srv->site->cfg.registration_retention_days;
+    long long deleted = 0;
+    hub_registration_counts counts;
+    pthread_mutex_lock(&srv->db_lock);
+    dk_err err = hub_registrations_purge(srv->site->db, retention, now, &deleted, &counts);
+    pthread_mutex_unlock(&srv->db_lock);
+    if (err) {
+        dk_warn("registrations: the retention purge failed (tried again in %d s): %s",
+                HUB_PURGE_RETRY_S, dk_error_detail());
+        srv->purge_due = now + HUB_PURGE_RETRY_S;
+        return;
+    }
+    srv->purge_due = now + HUB_PURGE_EVERY_S;
+    if (deleted > 0)
+        dk_info("registrations: deleted %lld handed over %ld days ago or earlier "
+                "(registration_retention_days)",
+                deleted, retention);
+    if (counts.overdue > 0 && now >= srv->overdue_warned + HUB_OVERDUE_WARN_EVERY_S) {
+        srv->overdue_warned = now;
+        dk_warn("registrations: %lld arrived %ld days ago or earlier and are not handed over yet "
+                "(district-hub registrations list)",
+                counts.overdue, retention);
+    }
+}
+
 dk_err hub_server_tick(hub_server *srv, long long now, long long *next_due)
 {
     hub_site *s = srv->site;
+    purge_registrations(srv, now);
     *next_due = now + TICK_MAX_S;
     /* A publish in another process holds the lock for a while; try again soon. */
     if (hub_site_lock(s, 0) != DK_OK) {

@@ -15,7 +15,8 @@ typedef enum hub_route_kind {
     HUB_ROUTE_TIMESTAMP,  /* /timestamp.signed */
     HUB_ROUTE_MANIFEST,   /* /manifests/<V>.signed, V >= 1 without leading zeros */
     HUB_ROUTE_OBJECT,     /* /objects/<64 lower-case hex> */
-    HUB_ROUTE_HEARTBEAT   /* /api/v1/heartbeat */
+    HUB_ROUTE_HEARTBEAT,  /* /api/v1/heartbeat */
+    HUB_ROUTE_REGISTRATIONS /* /api/v1/registrations */
 } hub_route_kind;
 
 typedef struct hub_route {
@@ -50,15 +51,23 @@ typedef struct hub_server hub_server;
 
 /* Starts serving site s (which must stay open until hub_server_stop) on the configured address
  * and port: HTTPS with tls_cert/tls_key, or plain HTTP only when allow_plain_http is set and the
- * address is loopback. DK_ERR_INVALID explains a configuration that cannot be served;
- * DK_ERR_NETWORK when the port cannot be bound. */
+ * address is loopback. The registration secret key (keys/registration.key) is read into guarded
+ * memory: registrations are opened at receipt to check them (hub_registrations.h).
+ * DK_ERR_INVALID explains a configuration that cannot be served; DK_ERR_NETWORK when the port
+ * cannot be bound; the errors of hub_regkey_load when the key cannot be read. */
 dk_err hub_server_start(hub_site *s, hub_server **out) DK_MUST_CHECK;
 
 /* The TCP port the server listens on (the one chosen when the configured port is 0). */
 unsigned hub_server_port(const hub_server *srv);
 
-/* Re-signs the timestamp if it is due (hub_timestamp_refresh), serialised with the request
- * threads' use of hub.db. *next_due is when to call again (unix seconds). */
+/* Periodic work, serialised with the request threads' use of hub.db: deletes registrations
+ * handed over registration_retention_days ago (every HUB_PURGE_EVERY_S, logging only counts;
+ * once a day a warning counts records that waited that long without a hand-over), and re-signs
+ * the timestamp if it is due (hub_timestamp_refresh). *next_due is when to call again (unix
+ * seconds). Fails only when re-signing fails (a failed purge is logged and retried). */
+#define HUB_PURGE_EVERY_S 3600       /* [s] between retention purges */
+#define HUB_PURGE_RETRY_S 300        /* [s] after a failed purge */
+#define HUB_OVERDUE_WARN_EVERY_S 86400 /* [s] between warnings about records not handed over */
 dk_err hub_server_tick(hub_server *srv, long long now, long long *next_due) DK_MUST_CHECK;
 
 /* Stops accepting, closes every connection, waits for the threads and frees srv. Accepts NULL. */

@@ -7,6 +7,7 @@
 #include "dk_sign.h"
 #include "hub_config.h"
 #include "hub_devices.h"
+#include "hub_registrations.h"
 #include "hub_release.h"
 #include "hub_serve.h"
 #include "hub_site.h"
@@ -45,6 +46,16 @@ static void usage(FILE *out)
             "  device remove NAME   forget a kiosk (its token stops working)\n"
             "  devices [--json]     every kiosk with its last heartbeat; flags SILENT and STALE\n"
             "  export-static DIR    the current release as plain files for any web server\n"
+            "  registrations list [--district D] [--group G] [--all]\n"
+            "                       volunteers' registrations, opened: those not handed over yet\n"
+            "                       (--all: every one), by district and group\n"
+            "  registrations export FILE.csv [--district D] [--group G] [--all]\n"
+            "                       [--separator ';'|','|tab] [--mark-handed-over]\n"
+            "                       the same as CSV for spreadsheets (UTF-8, mode 0600)\n"
+            "  registrations handed-over ID...   mark records as given to their group\n"
+            "  registrations delete ID...        delete records (a volunteer withdrew consent)\n"
+            "  registrations purge  delete records handed over registration_retention_days ago\n"
+            "                       (serve does this hourly); --now TIME for tests\n"
             "  verify-static DIR [--trusted-keys HEX,...]\n"
             "                       check a release tree as a kiosk would (default key: this hub's)\n"
             "  print-config         every setting with its default, unit and meaning\n"
@@ -154,13 +165,18 @@ static int cmd_pack(int argc, char **argv, int check_only)
 
 /* ---- the hub's commands ---- */
 
+#define HUB_ARGS_MAX 256 /* positional arguments (registration ids) */
+
 typedef struct hub_args {
     hub_config cfg;
     int explicit_config; /* --config was given */
-    const char *pos[4]; /* positional arguments */
+    const char *pos[HUB_ARGS_MAX]; /* positional arguments */
     int npos;
     int json;
     const char *trusted_keys;
+    /* registrations */
+    const char *district, *group, *separator, *now;
+    int all, mark_handed_over;
 } hub_args;
 
 static int exit_for(dk_err err)
@@ -236,6 +252,18 @@ static int parse_hub_args(int argc, char **argv, int max_pos, hub_args *a)
             a->json = 1;
         } else if (strcmp(arg, "--trusted-keys") == 0 && more) {
             a->trusted_keys = argv[++i];
+        } else if (strcmp(arg, "--district") == 0 && more) {
+            a->district = argv[++i];
+        } else if (strcmp(arg, "--group") == 0 && more) {
+            a->group = argv[++i];
+        } else if (strcmp(arg, "--separator") == 0 && more) {
+            a->separator = argv[++i];
+        } else if (strcmp(arg, "--now") == 0 && more) {
+            a->now = argv[++i];
+        } else if (strcmp(arg, "--all") == 0) {
+            a->all = 1;
+        } else if (strcmp(arg, "--mark-handed-over") == 0) {
+            a->mark_handed_over = 1;
         } else if (arg[0] == '-' && arg[1]) {
             fprintf(stderr, "district-hub: unknown option %s\n", arg);
             return EXIT_USAGE;
@@ -436,6 +464,130 @@ static int cmd_verify(hub_args *a)
     return 0;
 }
 
+/* ---- registrations ---- */
+
+static int reg_usage(const char *why)
+{
+    fprintf(stderr,
+            "district-hub: %s\n"
+            "usage: district-hub registrations list [--district D] [--group G] [--all]\n"
+            "       district-hub registrations export FILE.csv [--district D] [--group G] [--all]\n"
+            "                    [--separator ';'|','|tab] [--mark-handed-over] [--now TIME]\n"
+            "       district-hub registrations handed-over ID... [--now TIME]\n"
+            "       district-hub registrations delete ID...\n"
+            "       district-hub registrations purge [--now TIME]\n",
+            why);
+    return EXIT_USAGE;
+}
+
+/* Parses the ids pos[1..]: whole numbers >= 1. */
+static int reg_ids(const hub_args *a, long long *ids, size_t *n)
+{
+    *n = 0;
+    for (int i = 1; i < a->npos; i++) {
+        if (parse_version(a->pos[i], &ids[*n]) != 0 || ids[*n] < 1)
+            return -1;
+        (*n)++;
+    }
+    return *n ? 0 : -1;
+}
+
+static int cmd_registrations(hub_args *a)
+{
+    const char *sub = a->npos ? a->pos[0] : "";
+    int list = strcmp(sub, "list") == 0, export = strcmp(sub, "export") == 0;
+    int hand = strcmp(sub, "handed-over") == 0, del = strcmp(sub, "delete") == 0;
+    int purge = strcmp(sub, "purge") == 0;
+    if (!list && !export && !hand && !del && !purge)
+        return reg_usage(a->npos ? "unknown registrations command" : "which registrations command?");
+    if (((list || purge) && a->npos != 1) || (export && a->npos != 2) ||
+        ((hand || del) && a->npos < 2))
+        return reg_usage("wrong number of arguments");
+    if (!(list || export) && (a->district || a->group || a->all))
+        return reg_usage("--district, --group and --all are for list and export");
+    if (!export && (a->separator || a->mark_handed_over))
+        return reg_usage("--separator and --mark-handed-over are for export");
+    if ((list || del) && a->now)
+        return reg_usage("--now is for export, handed-over and purge");
+    char sep = ';';
+    if (a->separator) {
+        if (strcmp(a->separator, ";") == 0 || strcmp(a->separator, ",") == 0)
+            sep = a->separator[0];
+        else if (strcmp(a->separator, "tab") == 0)
+            sep = '\t';
+        else
+            return reg_usage("--separator is ';', ',' or tab");
+    }
+    long long now = (long long)time(NULL);
+    if (a->now && dk_time_parse(a->now, &now) != DK_OK)
+        return reg_usage("--now needs a UTC time like 2026-11-26T10:00:00Z");
+    long long ids[HUB_ARGS_MAX];
+    size_t nids = 0;
+    if ((hand || del) && reg_ids(a, ids, &nids) != 0)
+        return reg_usage("registration ids are whole numbers >= 1 (as list shows them)");
+
+    hub_site *s = NULL;
+    dk_err err = hub_site_open(&a->cfg, 0, &s);
+    if (err)
+        return fail(err);
+    hub_regkey *key = NULL;
+    if ((list || export) && (err = hub_regkey_load(s->registration_key_path, &key))) {
+        hub_site_close(s);
+        return fail(err);
+    }
+    hub_registration_filter f = {a->district, a->group, a->all};
+    hub_registration_summary sum;
+    if (list) {
+        err = hub_registrations_list(s->db, key, &f, stdout, &sum);
+        if (!err) {
+            printf("%lld registration%s%s%s%s%s", sum.shown, sum.shown == 1 ? "" : "s",
+                   a->all ? "" : " not handed over yet", a->district ? " in " : "",
+                   a->district ? a->district : "", a->group ? " for " : "");
+            printf("%s%s\n", a->group ? a->group : "", a->all ? "" : " (--all shows every one)");
+            if (sum.unreadable)
+                printf("%lld cannot be opened with keys/registration.key\n", sum.unreadable);
+        }
+    } else if (export) {
+        err = hub_registrations_export(s->db, key, &f, a->pos[1], sep, a->mark_handed_over, now,
+                                       &sum);
+        if (!err)
+            printf("exported %lld registration%s to %s (UTF-8, separator '%s', mode 0600)%s\n",
+                   sum.shown, sum.shown == 1 ? "" : "s", a->pos[1],
+                   sep == '\t' ? "tab" : (sep == ',' ? "," : ";"),
+                   a->mark_handed_over ? "; marked handed over" : "");
+    } else if (hand) {
+        long long marked = 0;
+        err = hub_registrations_hand_over(s->db, ids, nids, now, &marked);
+        if (!err)
+            printf("marked %lld registration%s handed over; %lld %s already\n", marked,
+                   marked == 1 ? "" : "s", (long long)nids - marked,
+                   (long long)nids - marked == 1 ? "was" : "were");
+    } else if (del) {
+        int emptied = 0;
+        err = hub_registrations_delete(s->db, ids, nids, &emptied);
+        if (!err)
+            printf("deleted %zu registration%s%s\n", nids, nids == 1 ? "" : "s",
+                   emptied ? "" : " (the write-ahead log is emptied at the next checkpoint)");
+    } else {
+        long long deleted = 0;
+        hub_registration_counts counts;
+        err = hub_registrations_purge(s->db, a->cfg.registration_retention_days, now, &deleted,
+                                      &counts);
+        if (!err) {
+            printf("deleted %lld registration%s handed over %ld days ago or earlier; %lld left, "
+                   "%lld not handed over yet\n",
+                   deleted, deleted == 1 ? "" : "s", a->cfg.registration_retention_days,
+                   counts.total, counts.waiting);
+            if (counts.overdue)
+                printf("note: %lld arrived %ld days ago or earlier and are not handed over yet\n",
+                       counts.overdue, a->cfg.registration_retention_days);
+        }
+    }
+    hub_regkey_free(key);
+    hub_site_close(s);
+    return err ? fail(err) : 0;
+}
+
 typedef struct command {
     const char *name;
     int max_pos, min_pos;
@@ -452,12 +604,15 @@ static const command commands[] = {
     {"devices", 0, 0, "devices [--json] [--config FILE]", cmd_devices},
     {"export-static", 1, 1, "export-static DIR [--config FILE]", cmd_export},
     {"verify-static", 1, 1, "verify-static DIR [--trusted-keys HEX,...]", cmd_verify},
+    {"registrations", HUB_ARGS_MAX, 1, "registrations list|export|handed-over|delete|purge ...",
+     cmd_registrations},
     {"print-config", 0, 0, "print-config [--config FILE]", cmd_print_config},
     {"--print-config", 0, 0, "--print-config [--config FILE]", cmd_print_config},
 };
 
 int main(int argc, char **argv)
 {
+    hub_json_wipe_freed(); /* before anything uses jansson: registrations are parsed with it */
     dk_log_setup("district-hub", DK_LOG_INFO, 1, 0);
     if (dk_crypto_init() != DK_OK) {
         fprintf(stderr, "district-hub: %s\n", dk_error_detail());
@@ -481,6 +636,12 @@ int main(int argc, char **argv)
             return rc;
         if (a.npos < c->min_pos && (rc = need_args(&a, c->min_pos, c->usage)))
             return rc;
+        if (c->run != cmd_registrations &&
+            (a.district || a.group || a.separator || a.now || a.all || a.mark_handed_over)) {
+            fprintf(stderr, "district-hub: --district, --group, --all, --separator, --now and "
+                            "--mark-handed-over are options of registrations\n");
+            return EXIT_USAGE;
+        }
         return c->run(&a);
     }
     fprintf(stderr, "district-hub: unknown command '%s'\n\n", argv[1]);
