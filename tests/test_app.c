@@ -5,6 +5,7 @@
 #include "dk_app.h"
 #include "dk_bundle.h"
 #include "dk_crypto.h"
+#include "dk_form.h"
 #include "dk_i18n.h"
 #include "dk_pack.h"
 
@@ -176,6 +177,16 @@ static void scroll_to(const char *name)
             return;
         int up = e && e->rect.y < fx.h / 2; /* above the view: drag down */
         int x = fx.w / 2, y0 = up ? fx.h / 3 : fx.h * 2 / 3, y1 = up ? fx.h * 2 / 3 : fx.h / 3;
+        /* Inside the screen's scroll area (the sign-up form's keyboard lies below it). */
+        char area_name[48];
+        snprintf(area_name, sizeof area_name, "scroll:%s", dk_screen_name(dk_app_screen(fx.app)));
+        const dk_element *area = find_any(area_name);
+        if (area && area->visible.h > 0) {
+            dk_rect v = area->visible;
+            x = v.x + v.w - v.w / 20;
+            y0 = up ? v.y + v.h / 4 : v.y + v.h * 3 / 4;
+            y1 = up ? v.y + v.h * 3 / 4 : v.y + v.h / 4;
+        }
         dk_ui_pointer_down(fx.ui, x, y0, fx.now);
         for (int k = 1; k <= 10; k++) {
             fx.now += 16;
@@ -949,6 +960,292 @@ static void test_staff_screen_shows_the_sync_state_and_asks_for_a_sync(void **st
     assert_string_equal(find("staff:sync")->label, "Eşitleme ayarlanmamış");
 }
 
+/* ---- volunteer sign-up (issue 5) ---- */
+
+typedef struct fake_outbox {
+    int calls;
+    dk_err answer;
+    dk_signup last; /* a copy, wiped by the test */
+} fake_outbox;
+
+static dk_err fake_submit(void *ctx, const dk_signup *rec)
+{
+    fake_outbox *o = ctx;
+    o->calls++;
+    if (o->answer == DK_OK)
+        o->last = *rec;
+    return o->answer;
+}
+
+static void type_keys(const char *s) /* as the script's "type": a space is key:space */
+{
+    for (const char *p = s; *p;) {
+        size_t n = 1;
+        while (p[n] && ((unsigned char)p[n] & 0xC0) == 0x80)
+            n++;
+        char name[32];
+        if (*p == ' ')
+            snprintf(name, sizeof name, "key:space");
+        else
+            snprintf(name, sizeof name, "key:%.*s", (int)n, p);
+        tap(name);
+        p += n;
+    }
+}
+
+static void open_group(const char *slug)
+{
+    char name[96];
+    snprintf(name, sizeof name, "group:%s", slug);
+    tap("groups");
+    tap("filter:all-districts");
+    tap(name);
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_GROUP);
+}
+
+static void test_register_interest_is_offered_only_where_it_can_be_stored(void **state)
+{
+    /* No outbox configured: no button anywhere, nothing that looks like a feature. */
+    start_session();
+    frame();
+    assert_null(find_any("signup"));
+    tap("district:hoerde");
+    assert_null(find_any("signup"));
+    tap("home");
+    open_group("hoerde-projektgruppe-lichterfest");
+    assert_null(find_any("signup"));
+    /* With one: on home, the district, an open group, a project; not on a closed group. */
+    fake_outbox ob = {0};
+    dk_app_set_submit(fx.app, fake_submit, &ob);
+    frame();
+    assert_non_null(find_any("signup"));
+    assert_string_equal(find_any("signup")->label, "Interesse bekunden");
+    tap("home");
+    assert_non_null(find_any("signup"));
+    tap("district:hoerde");
+    assert_non_null(find_any("signup"));
+    tap("home");
+    open_group("hoerde-lenkungsgremium");
+    assert_null(find_any("signup"));
+    tap("home");
+    tap("projects");
+    tap("filter:all-districts");
+    tap("filter:all-statuses");
+    tap("project:hoerde-phoenixsee-lichterfest");
+    assert_non_null(find_any("signup"));
+    dk_app_set_submit(fx.app, NULL, NULL);
+    frame();
+    assert_null(find_any("signup"));
+}
+
+/* The consent version the record must carry: of the consent page as shown in lang. */
+static void expected_consent_version(dk_lang lang, char out[DK_SIGNUP_CONSENT_VERSION_BYTES])
+{
+    dk_arena *a = dk_arena_new(1u << 20);
+    dk_page page;
+    assert_int_equal(dk_store_page(fx.store, "consent", lang, a, &page), DK_OK);
+    dk_form_consent_version(page.title, page.body_md, out);
+    assert_int_equal(strlen(out), 16);
+    dk_arena_free(a);
+}
+
+static void test_signup_by_touch_from_a_group_page_in_three_languages(void **state)
+{
+    fake_outbox ob = {0};
+    dk_app_set_submit(fx.app, fake_submit, &ob);
+    start_session();
+    static const struct {
+        const char *lang, *name_rest, *email, *ending, *phone, *want_name, *want_email;
+        dk_lang code;
+    } runs[] = {
+        {"lang:de", "üller-weiß", "jana.mueller", "key:@web.de", "0231 123456", "Jana Müller-weiß",
+         "jana.mueller@web.de", DK_LANG_DE},
+        {"lang:en", "mith", "j_smith", "key:@gmail.com", "+44 20 7946 0018", "Jana Smith",
+         "j_smith@gmail.com", DK_LANG_EN},
+        {"lang:tr", "ılmaz ğüşçö", "ayse", "key:@t-online.de", "(0231) 98-76/54", "Jana Yılmaz ğüşçö",
+         "ayse@t-online.de", DK_LANG_TR},
+    };
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        tap("home");
+        tap(runs[r].lang);
+        open_group("hoerde-projektgruppe-lichterfest");
+        tap("signup");
+        assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_SIGNUP);
+        /* The group one came from is chosen; the boxes one has to tick are not. */
+        assert_true(find_any("signup-group:hoerde-projektgruppe-lichterfest")->flags & DK_EL_CHECKED);
+        assert_false(find_any("signup:consent")->flags & DK_EL_CHECKED);
+        assert_false(find_any("signup:age")->flags & DK_EL_CHECKED);
+        tap("field:name");
+        tap("key:shift");
+        type_keys("J");
+        type_keys("ana ");
+        tap("key:shift");
+        type_keys(r == 0 ? "M" : r == 1 ? "S" : "Y");
+        type_keys(runs[r].name_rest);
+        tap("field:email");
+        type_keys(runs[r].email);
+        tap(runs[r].ending);
+        tap("field:phone");
+        type_keys(runs[r].phone);
+        tap("key:done");
+        tap("signup:age");
+        tap("signup:consent");
+        tap("signup:send");
+        assert_int_equal(ob.calls, (int)r + 1);
+        assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_THANKS);
+        assert_string_equal(ob.last.name, runs[r].want_name);
+        assert_string_equal(ob.last.email, runs[r].want_email);
+        assert_string_equal(ob.last.phone, runs[r].phone);
+        assert_string_equal(ob.last.district, "hoerde");
+        assert_string_equal(ob.last.groups[0], "hoerde-projektgruppe-lichterfest");
+        assert_int_equal(ob.last.language, runs[r].code);
+        char version[DK_SIGNUP_CONSENT_VERSION_BYTES];
+        expected_consent_version(runs[r].code, version);
+        assert_string_equal(ob.last.consent_version, version);
+        assert_true(ob.last.created >= (int64_t)time(NULL) - 60);
+        dk_signup_wipe(&ob.last);
+        /* Thank you, masked; nothing of the plain record left in the form. */
+        assert_non_null(find_any("signup:thanks"));
+        assert_non_null(find_any("J****"));
+        frame();
+        const char *label = NULL;
+        assert_int_equal(dk_ui_label_overflows(fx.ui, &label), 0);
+        tap("signup:done");
+        assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_GROUP);
+        assert_true(dk_app_form_is_wiped(fx.app));
+    }
+}
+
+static void fill_minimal_form(void)
+{
+    tap("field:name");
+    type_keys("anna");
+    tap("field:email");
+    type_keys("anna");
+    tap("key:@gmx.de");
+    tap("key:done");
+    tap("signup:age");
+    tap("signup:consent");
+}
+
+static void test_the_form_is_wiped_on_cancel_back_home_and_idle_reset(void **state)
+{
+    fake_outbox ob = {0};
+    dk_app_set_submit(fx.app, fake_submit, &ob);
+    start_session();
+    tap("district:hoerde");
+    const char *ways[] = {"signup:cancel", "back", "home", NULL /* idle */};
+    for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+        if (dk_app_screen(fx.app) != DK_SCREEN_DISTRICT) {
+            if (dk_app_screen(fx.app) == DK_SCREEN_ATTRACT)
+                tap("start");
+            tap("district:hoerde");
+        }
+        tap("signup");
+        assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_SIGNUP);
+        fill_minimal_form();
+        assert_false(dk_app_form_is_wiped(fx.app));
+        if (ways[w]) {
+            tap(ways[w]);
+        } else {
+            fx.now += (uint32_t)fx.cfg.idle_timeout_s * 1000;
+            frame();
+            fx.now += (uint32_t)fx.cfg.idle_countdown_s * 1000 + 100;
+            frame();
+            assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_ATTRACT);
+        }
+        assert_true(dk_app_form_is_wiped(fx.app));
+        assert_int_not_equal(dk_app_screen(fx.app), DK_SCREEN_SIGNUP);
+    }
+    assert_int_equal(ob.calls, 0);
+}
+
+static void test_a_failed_store_says_so_in_the_visitors_language_and_keeps_the_form(void **state)
+{
+    fake_outbox ob = {.answer = DK_ERR_NOSPACE};
+    dk_app_set_submit(fx.app, fake_submit, &ob);
+    start_session();
+    tap("lang:tr");
+    tap("district:hoerde");
+    tap("signup");
+    fill_minimal_form();
+    tap("signup:send");
+    assert_int_equal(ob.calls, 1);
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_SIGNUP); /* never "Thank you" */
+    assert_null(find_any("signup:thanks"));
+    assert_string_equal(find_any("signup:banner")->label, dk_i18n(DK_LANG_TR, DK_S_SAVE_FAILED));
+    assert_false(dk_app_form_is_wiped(fx.app));
+    assert_string_equal(find_any("field:name")->label, "anna");
+    ob.answer = DK_OK;
+    tap("signup:send");
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_THANKS);
+    dk_signup_wipe(&ob.last);
+}
+
+static void test_signup_from_home_without_a_home_district_asks_for_one(void **state)
+{
+    fx.cfg.home_district[0] = '\0';
+    fake_outbox ob = {0};
+    dk_app_set_submit(fx.app, fake_submit, &ob);
+    start_session();
+    tap("signup");
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_SIGNUP);
+    assert_null(find_any("field:name"));
+    tap("signup-district:eving");
+    frame();
+    /* Eving's groups that take members, all chosen; its steering committee is not offered. */
+    assert_true(find_any("signup-group:eving-ak-bergbaugeschichte")->flags & DK_EL_CHECKED);
+    assert_null(find_any("signup-group:eving-lenkungsgremium"));
+    assert_non_null(find_any("field:name"));
+}
+
+static void test_signup_keyboard_sits_low_in_reach_and_fits_portrait_large_text(void **state)
+{
+    fake_outbox ob = {0};
+    dk_app_set_submit(fx.app, fake_submit, &ob);
+    use_screen(1080, 1920, 296, 527);
+    fx.cfg.screen_bottom_mm = 900;
+    start_session();
+    tap("accessibility");
+    tap("a11y:large-text");
+    tap("a11y:low-reach");
+    tap("a11y:close");
+    tap("district:hoerde");
+    tap("signup");
+    tap("field:message");
+    frame();
+    int line = dk_reach_top_y(&fake_metrics, fx.cfg.screen_bottom_mm);
+    const dk_element *kb = find_any("keyboard");
+    assert_non_null(kb);
+    assert_true(kb->rect.y >= line);
+    /* Right above the bottom bar (its top row holds the languages in portrait). */
+    int bar_top = fx.h;
+    const char *bar[] = {"back", "home", "lang:de", "lang:en", "lang:tr", "accessibility"};
+    for (size_t i = 0; i < 6; i++)
+        if (find(bar[i]) && find(bar[i])->rect.y < bar_top)
+            bar_top = find(bar[i])->rect.y;
+    assert_true(kb->rect.y + kb->rect.h <= bar_top);
+    assert_true(bar_top - (kb->rect.y + kb->rect.h) < 10 * fake_metrics.px_per_mm);
+    check_keyboard("sign-up, portrait, larger text, low reach");
+    type_keys("wir ");
+    tap("key:symbols");
+    type_keys("ç");
+    tap("key:letters");
+    assert_string_equal(find_any("field:message")->label, "wir ç");
+}
+
+static void test_search_keyboard_moves_the_cursor(void **state)
+{
+    start_session();
+    tap("search");
+    type_text("hrde");
+    for (int i = 0; i < 3; i++)
+        tap("key:left");
+    type_text("ö");
+    assert_string_equal(dk_app_search_text(fx.app), "hörde");
+    assert_non_null(find("district:hoerde"));
+}
+
 int main(void)
 {
     assert_int_equal(dk_crypto_init(), DK_OK);
@@ -972,6 +1269,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_date_found_by_search_is_shown_highlighted_in_the_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_page_only_in_german_has_the_german_title_and_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_staff_screen_shows_the_sync_state_and_asks_for_a_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_register_interest_is_offered_only_where_it_can_be_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signup_by_touch_from_a_group_page_in_three_languages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_form_is_wiped_on_cancel_back_home_and_idle_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_failed_store_says_so_in_the_visitors_language_and_keeps_the_form, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signup_from_home_without_a_home_district_asks_for_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signup_keyboard_sits_low_in_reach_and_fits_portrait_large_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_keyboard_moves_the_cursor, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

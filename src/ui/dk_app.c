@@ -1,10 +1,12 @@
 /* dk_app.c: the visitor session: screens, navigation, language, accessibility modes, idle reset,
- * the attract loop and the staff entry. Every screen is drawn with dk_ui from store queries
+ * the attract loop, the staff entry and the way to the volunteer sign-up form (dk_form). Every screen is drawn with dk_ui from store queries
  * made once per visit of the screen. */
 #include "dk_app.h"
 
 #include "dk_crypto.h"
+#include "dk_form.h"
 #include "dk_i18n.h"
+#include "dk_keyboard.h"
 #include "dk_log.h"
 
 #include <stdarg.h>
@@ -50,6 +52,7 @@ typedef struct screen_data {
     int page_german_only; /* the page's text fell back to German: so did its title */
     dk_date focus_date;   /* the date nav.focus names, when it is not in the list (past) */
     int focus_found;      /* 1: focus is in dates[], 2: in focus_date, 0: not found */
+    dk_page privacy; /* sign-up: the full notice; the first layer ("consent") is in page */
     dk_search_hit *hits;
     size_t nhits;
     char search_for[SEARCH_MAX]; /* the text hits were found for */
@@ -68,7 +71,11 @@ struct dk_app {
     int slide, paused;
     uint32_t slide_start;
     char search[SEARCH_MAX];
-    int shift;
+    size_t search_cursor; /* [bytes] into search */
+    dk_keyboard search_kb;
+    dk_form *form; /* the sign-up form: what a volunteer typed lives here only */
+    dk_app_submit_fn submit;
+    void *submit_ctx;
     int a11y_open;
     int staff_taps;
     uint32_t staff_first_tap;
@@ -86,7 +93,7 @@ struct dk_app {
 
 static const char *const screen_names[DK_SCREEN_COUNT] = {
     "attract", "home", "district", "projects", "project", "groups",
-    "group", "dates", "page", "search", "staff"};
+    "group", "dates", "page", "search", "staff", "signup", "thanks"};
 
 const char *dk_screen_name(dk_screen s)
 {
@@ -106,7 +113,9 @@ static void reset_session(dk_app *app)
     app->pin_open = app->pin_wrong = app->staff_unlocked = 0;
     dk_wipe(app->pin, sizeof app->pin);
     dk_wipe(app->search, sizeof app->search); /* what a visitor typed goes with them */
-    app->shift = 0;
+    app->search_cursor = 0;
+    dk_keyboard_reset(&app->search_kb);
+    dk_form_wipe(app->form);
     app->slide_start = app->now;
     app->paused = 0;
     app->data.loaded = 0;
@@ -124,7 +133,10 @@ dk_app *dk_app_new(const dk_config *cfg, dk_store *store)
     app->cfg = cfg;
     app->store = store;
     app->data_arena = dk_arena_new(DATA_BUDGET);
-    if (!app->data_arena) {
+    app->form = dk_form_new();
+    if (!app->data_arena || !app->form) {
+        dk_arena_free(app->data_arena);
+        dk_form_free(app->form);
         free(app);
         return NULL;
     }
@@ -137,6 +149,7 @@ void dk_app_free(dk_app *app)
     if (!app)
         return;
     dk_arena_free(app->data_arena);
+    dk_form_free(app->form); /* wipes it */
     dk_wipe(app, sizeof *app);
     free(app);
 }
@@ -175,6 +188,12 @@ void dk_app_set_sync_view(dk_app *app, const dk_app_sync_view *v)
     app->sync.error[sizeof app->sync.error - 1] = '\0';
 }
 
+void dk_app_set_submit(dk_app *app, dk_app_submit_fn fn, void *ctx)
+{
+    app->submit = fn;
+    app->submit_ctx = fn ? ctx : NULL;
+}
+
 int dk_app_take_sync_request(dk_app *app)
 {
     int r = app->sync_request;
@@ -205,6 +224,10 @@ int dk_app_low_reach(const dk_app *app)
 const char *dk_app_search_text(const dk_app *app)
 {
     return app->search;
+}
+int dk_app_form_is_wiped(const dk_app *app)
+{
+    return dk_form_is_wiped(app->form);
 }
 int dk_app_nav_depth(const dk_app *app)
 {
@@ -243,8 +266,16 @@ static void go(dk_app *app, dk_ui *ui, dk_screen screen, const char *arg, unsign
     dk_ui_pointer_cancel(ui);
 }
 
+static int is_form(dk_screen s)
+{
+    return s == DK_SCREEN_SIGNUP || s == DK_SCREEN_THANKS;
+}
+
 static void go_home(dk_app *app, dk_ui *ui)
 {
+    for (int i = 0; i < app->depth; i++)
+        if (is_form(app->stack[i].screen))
+            dk_form_wipe(app->form); /* leaving the form wipes it (DOMAIN.md) */
     app->depth = 1;
     go(app, ui, DK_SCREEN_HOME, "", 0);
 }
@@ -260,6 +291,8 @@ static void go_date(dk_app *app, dk_ui *ui, const char *id)
 
 static void go_back(dk_app *app, dk_ui *ui)
 {
+    if (is_form(app->stack[app->depth - 1].screen))
+        dk_form_wipe(app->form); /* leaving the form wipes it (DOMAIN.md) */
     if (app->depth > 2)
         app->depth--;
     else
@@ -355,6 +388,24 @@ static void load(dk_app *app)
             }
         }
         break;
+    case DK_SCREEN_SIGNUP:
+    case DK_SCREEN_THANKS: {
+        /* The districts (to choose one, when the form has none), the form's district and its
+         * groups that take members, and the two layers of privacy information. */
+        const char *dist = dk_form_district_slug(app->form);
+        if (!(err = dk_store_districts(s, l, a, &d->districts, &d->ndistricts)) && dist[0] &&
+            !(err = dk_store_district(s, dist, l, a, &d->district)) &&
+            !(err = dk_store_groups(s, dist, DK_STORE_ALL_KINDS, l, a, &d->groups, &d->ngroups))) {
+            size_t open = 0;
+            for (size_t i = 0; i < d->ngroups; i++)
+                if (d->groups[i].open)
+                    d->groups[open++] = d->groups[i];
+            d->ngroups = open;
+        }
+        if (!err && !(err = dk_store_page(s, "consent", l, a, &d->page)))
+            err = dk_store_page(s, "privacy", l, a, &d->privacy);
+        break;
+    }
     case DK_SCREEN_SEARCH:
     case DK_SCREEN_STAFF:
     case DK_SCREEN_COUNT:
@@ -773,6 +824,29 @@ static int bottom_bar(dk_app *app, dk_ui *ui, dk_rect vp)
 
 /* ---- screens ---- */
 
+/* The way to the sign-up form, with the groups preselected (NULL: every group of the district
+ * that takes members; district NULL: the visitor chooses one first). Only where registrations
+ * can be stored: without a submit function there is no button (no dead ends). */
+static int signup_offered(const dk_app *app)
+{
+    return app->submit != NULL;
+}
+
+static void signup_button(dk_app *app, dk_ui *ui, flow *f, const char *district,
+                          const char *const *groups, size_t n)
+{
+    if (!signup_offered(app))
+        return;
+    const dk_metrics *m = dk_ui_metrics(ui);
+    int h = bar_button_h(m);
+    if (dk_ui_button(ui, (dk_rect){f->x, f->y, f->w, h}, S(app, DK_S_REGISTER_INTEREST), "signup",
+                     DK_BUTTON_PRIMARY, 0)) {
+        dk_form_start(app->form, district, groups, n); /* copies the slugs */
+        go(app, ui, DK_SCREEN_SIGNUP, district ? district : "", 0);
+    }
+    f->y += h + m->gap_px;
+}
+
 static void district_tile(dk_app *app, dk_ui *ui, dk_rect r, const dk_district *d, int big)
 {
     const dk_metrics *m = dk_ui_metrics(ui);
@@ -824,16 +898,22 @@ static void screen_home(dk_app *app, dk_ui *ui, flow *f)
     }
     /* The programme's entries. */
     static const dk_string_id entries[] = {DK_S_CURRENT_PROJECTS, DK_S_WORKING_GROUPS, DK_S_DATES,
-                                           DK_S_SEARCH, DK_S_ABOUT};
-    static const char *const names[] = {"projects", "groups", "dates", "search", "about"};
+                                           DK_S_SEARCH, DK_S_ABOUT, DK_S_REGISTER_INTEREST};
+    static const char *const names[] = {"projects", "groups", "dates", "search", "about", "signup"};
+    int n = signup_offered(app) ? 6 : 5;
     int cols = grid_columns(m, f->w, 13, 3), gap = m->gap_px;
     int w = (f->w - (cols - 1) * gap) / cols, h = bar_button_h(m);
     space(ui, f, 1);
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < n; i++) {
         dk_rect r = {f->x + (i % cols) * (w + gap), f->y + (i / cols) * (h + gap), w, h};
-        if (i == 4 && cols == 2)
+        if (i == n - 1 && i % cols == 0)
             r.w = f->w; /* the last one alone in its row takes the whole row */
         if (dk_ui_button(ui, r, S(app, entries[i]), names[i], DK_BUTTON_PRIMARY, 0)) {
+            if (i == 5) { /* the home district's groups, or the visitor chooses a district */
+                dk_form_start(app->form, home ? home->slug : NULL, NULL, 0);
+                go(app, ui, DK_SCREEN_SIGNUP, home ? home->slug : "", 0);
+                return;
+            }
             if (i == 0)
                 go(app, ui, DK_SCREEN_PROJECTS, home ? home->slug : "",
                    DK_STORE_STATUS_BIT(DK_STATUS_RUNNING) << 1 | (home ? 1 : 0));
@@ -847,7 +927,7 @@ static void screen_home(dk_app *app, dk_ui *ui, flow *f)
                 go(app, ui, DK_SCREEN_PAGE, "about", 0);
         }
     }
-    f->y += ((5 + cols - 1) / cols) * (h + gap);
+    f->y += ((n + cols - 1) / cols) * (h + gap);
     heading(ui, f, S(app, DK_S_CHOOSE_DISTRICT));
     cols = grid_columns(m, f->w, 9, 4);
     w = (f->w - (cols - 1) * gap) / cols;
@@ -989,6 +1069,7 @@ static void screen_district(dk_app *app, dk_ui *ui, flow *f)
     project_list(app, ui, f, app->data.projects, app->data.nprojects);
     heading(ui, f, S(app, DK_S_WORKING_GROUPS));
     group_list(app, ui, f, app->data.groups, app->data.ngroups);
+    signup_button(app, ui, f, d->slug, NULL, 0); /* the district's open groups, preselected */
     heading(ui, f, S(app, DK_S_NEXT_DATES));
     if (app->data.ndates == 0)
         text(ui, f, DK_UI_FONT(DK_FONT_BODY, 0), DK_C_TEXT_MUTED, DK_EL_TEXT, S(app, DK_S_NO_DATES));
@@ -1120,6 +1201,16 @@ static void screen_project(dk_app *app, dk_ui *ui, flow *f)
         heading(ui, f, S(app, DK_S_LINKED_GROUPS));
         group_list(app, ui, f, app->data.groups, app->data.ngroups);
     }
+    if (signup_offered(app)) {
+        /* The project's groups that take members, or (none) the district's. */
+        const char *open[DK_SIGNUP_GROUPS_MAX];
+        size_t nopen = 0;
+        for (size_t i = 0; i < app->data.ngroups && nopen < DK_SIGNUP_GROUPS_MAX; i++)
+            if (app->data.groups[i].open)
+                open[nopen++] = app->data.groups[i].slug;
+        heading(ui, f, S(app, DK_S_GET_INVOLVED));
+        signup_button(app, ui, f, p->district, nopen ? open : NULL, nopen);
+    }
     if (app->data.ndates) {
         heading(ui, f, S(app, DK_S_NEXT_DATES));
         date_list(app, ui, f, app->data.dates, app->data.ndates);
@@ -1152,6 +1243,13 @@ static void screen_group(dk_app *app, dk_ui *ui, flow *f)
          S(app, g->open ? DK_S_OPEN_FOR_MEMBERS : DK_S_NOT_OPEN));
     space(ui, f, 1);
     text(ui, f, DK_UI_FONT(DK_FONT_BODY, 0), DK_C_TEXT, DK_EL_TEXT, g->join);
+    if (g->open && signup_offered(app)) {
+        space(ui, f, 1);
+        text(ui, f, DK_UI_FONT(DK_FONT_BODY, 0), DK_C_TEXT, DK_EL_TEXT, S(app, DK_S_SIGNUP_INVITE));
+        space(ui, f, 1);
+        const char *slug = g->slug;
+        signup_button(app, ui, f, g->district, &slug, 1);
+    }
     contact_block(app, ui, f, &g->contact);
     heading(ui, f, S(app, DK_S_NEXT_DATES));
     if (app->data.ndates == 0)
@@ -1199,13 +1297,7 @@ static void screen_page(dk_app *app, dk_ui *ui, flow *f)
     f->y += dk_ui_markdown(ui, f->x, f->y, f->w, dk_ui_color(ui, DK_C_TEXT), app->data.page.body_md);
 }
 
-/* ---- the on-screen keyboard (search) ---- */
-
-static const char *const rows_de[] = {"1234567890ß", "qwertzuiopü", "asdfghjklöä", "yxcvbnm-"};
-static const char *const rows_en[] = {"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm-"};
-static const char *const rows_tr[] = {"1234567890", "qwertyuıopğü", "asdfghjklşi", "zxcvbnmöç-"};
-
-/* Appends one UTF-8 character if it fits. */
+/* Appends one UTF-8 character if it fits (the PIN dialog's dots and digits). */
 static void type_char(char *buf, size_t size, const char *ch, size_t len)
 {
     size_t n = strlen(buf);
@@ -1213,91 +1305,6 @@ static void type_char(char *buf, size_t size, const char *ch, size_t len)
         memcpy(buf + n, ch, len);
         buf[n + len] = '\0';
     }
-}
-
-static void delete_char(char *buf)
-{
-    size_t n = strlen(buf);
-    while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
-        n--; /* continuation bytes of the last character */
-    if (n > 0)
-        n--;
-    buf[n] = '\0';
-}
-
-/* Upper case of a keyboard letter (the keys hold only these). */
-static const char *upper(const char *ch, size_t len, char out[8], dk_lang lang)
-{
-    static const char *const pairs[][2] = {{"ä", "Ä"}, {"ö", "Ö"}, {"ü", "Ü"}, {"ş", "Ş"},
-                                           {"ğ", "Ğ"}, {"ç", "Ç"}, {"ı", "I"}, {"ß", "ẞ"}};
-    if (len == 1 && ch[0] >= 'a' && ch[0] <= 'z') {
-        out[0] = (char)(lang == DK_LANG_TR && ch[0] == 'i' ? 0 : ch[0] - 32);
-        if (!out[0])
-            return "İ"; /* Turkish dotted capital I */
-        out[1] = '\0';
-        return out;
-    }
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-        if (strlen(pairs[i][0]) == len && memcmp(pairs[i][0], ch, len) == 0)
-            return pairs[i][1];
-    memcpy(out, ch, len);
-    out[len] = '\0';
-    return out;
-}
-
-/* Draws the keyboard into r; returns 1 if the text changed. */
-static int keyboard(dk_app *app, dk_ui *ui, dk_rect r, char *buf, size_t size)
-{
-    const dk_metrics *m = dk_ui_metrics(ui);
-    const char *const *rows = app->lang == DK_LANG_TR ? rows_tr : app->lang == DK_LANG_EN ? rows_en : rows_de;
-    dk_ui_fill(ui, r, dk_ui_color(ui, DK_C_KEYBOARD_BG), 0);
-    int gap = m->gap_px; /* DK_GAP_MM between neighbouring keys, rounded up (UI.md) */
-    int key_h = (r.h - 6 * gap) / 5;
-    int changed = 0;
-    for (int row = 0; row < 4; row++) {
-        /* Count the characters of the row (UTF-8) to size the keys. */
-        const char *s = rows[row];
-        int n = 0;
-        for (const char *p = s; *p; p++)
-            n += ((unsigned char)*p & 0xC0) != 0x80;
-        int key_w = (r.w - (12 + 1) * gap) / 12;
-        int x = r.x + (r.w - n * (key_w + gap) + gap) / 2;
-        int y = r.y + gap + row * (key_h + gap);
-        for (const char *p = s; *p;) {
-            size_t len = 1;
-            while (p[len] && ((unsigned char)p[len] & 0xC0) == 0x80)
-                len++;
-            char one[8], up[8];
-            memcpy(one, p, len);
-            one[len] = '\0';
-            const char *label = app->shift ? upper(one, len, up, app->lang) : one;
-            char name[24];
-            snprintf(name, sizeof name, "key:%s", label);
-            if (dk_ui_button(ui, (dk_rect){x, y, key_w, key_h}, label, name, DK_BUTTON_SECONDARY, 0)) {
-                type_char(buf, size, label, strlen(label));
-                app->shift = 0;
-                changed = 1;
-            }
-            x += key_w + gap;
-            p += len;
-        }
-    }
-    /* Shift, space and delete share the last row in thirds: their words are long in German
-     * and Turkish ("Leerzeichen", "Büyük harf"). */
-    int y = r.y + gap + 4 * (key_h + gap);
-    int w3 = (r.w - 4 * gap) / 3;
-    dk_rect k = {r.x + gap, y, w3, key_h};
-    /* Shift's state shows on every letter key (capitals), not by its colour alone. */
-    if (dk_ui_button(ui, k, S(app, DK_S_KEY_SHIFT), "key:shift", DK_BUTTON_SECONDARY,
-                     DK_EL_TOGGLE | (app->shift ? DK_EL_SELECTED | DK_EL_CHECKED : 0u)))
-        app->shift = !app->shift;
-    k.x += w3 + gap;
-    if (dk_ui_button(ui, k, S(app, DK_S_KEY_SPACE), "key:space", DK_BUTTON_SECONDARY, 0))
-        type_char(buf, size, " ", 1), changed = 1;
-    k.x += w3 + gap;
-    if (dk_ui_button(ui, k, S(app, DK_S_KEY_DELETE), "key:delete", DK_BUTTON_SECONDARY, 0))
-        delete_char(buf), changed = 1;
-    return changed;
 }
 
 static void screen_search(dk_app *app, dk_ui *ui, flow *f, dk_rect content)
@@ -1656,6 +1663,8 @@ static const char *screen_title(dk_app *app)
     case DK_SCREEN_PAGE: return d->page.title ? d->page.title : "";
     case DK_SCREEN_SEARCH: return S(app, DK_S_SEARCH);
     case DK_SCREEN_STAFF: return S(app, DK_S_STAFF);
+    case DK_SCREEN_SIGNUP:
+    case DK_SCREEN_THANKS: return S(app, DK_S_REGISTER_INTEREST);
     default: return "";
     }
 }
@@ -1666,6 +1675,63 @@ static const char *screen_color(dk_app *app)
     if (n->screen == DK_SCREEN_DISTRICT && app->data.district.color)
         return app->data.district.color;
     return NULL;
+}
+
+/* The sign-up form (or its confirmation) in area, from what load() found; handles what it
+ * reports. Views into the screen's data live in the frame arena. */
+static void screen_signup(dk_app *app, dk_ui *ui, dk_rect area)
+{
+    screen_data *d = &app->data;
+    dk_arena *fa = dk_ui_arena(ui);
+    dk_form_group *groups = d->ngroups ? dk_arena_alloc(fa, d->ngroups * sizeof *groups) : NULL;
+    dk_form_district *districts =
+        d->ndistricts ? dk_arena_alloc(fa, d->ndistricts * sizeof *districts) : NULL;
+    size_t ngroups = groups ? d->ngroups : 0, ndistricts = districts ? d->ndistricts : 0;
+    for (size_t i = 0; i < ngroups; i++)
+        groups[i] = (dk_form_group){d->groups[i].slug, d->groups[i].name};
+    for (size_t i = 0; i < ndistricts; i++)
+        districts[i] = (dk_form_district){d->districts[i].slug, d->districts[i].name};
+    dk_form_view v = {
+        .lang = app->lang,
+        .district_name = d->district.name,
+        .districts = districts,
+        .ndistricts = ndistricts,
+        .groups = groups,
+        .ngroups = ngroups,
+        .consent_title = d->page.title,
+        .consent_body_md = d->page.body_md,
+        .privacy_title = d->privacy.title,
+        .privacy_body_md = d->privacy.body_md,
+        .now = (int64_t)time(NULL),
+        .submit = app->submit,
+        .submit_ctx = app->submit_ctx,
+    };
+    nav *n = &app->stack[app->depth - 1];
+    switch (dk_form_frame(app->form, ui, area, &v)) {
+    case DK_FORM_SENT: /* the confirmation replaces the form: "back" does not return to it */
+        n->screen = DK_SCREEN_THANKS;
+        break;
+    case DK_FORM_CANCEL:
+    case DK_FORM_FINISHED:
+        go_back(app, ui);
+        break;
+    case DK_FORM_DISTRICT: /* load the chosen district's groups */
+        snprintf(n->arg, sizeof n->arg, "%s", dk_form_district_slug(app->form));
+        d->loaded = 0;
+        break;
+    case DK_FORM_NONE:
+        break;
+    }
+}
+
+static void overlays(dk_app *app, dk_ui *ui, dk_rect vp, int bar_h)
+{
+    if (app->a11y_open)
+        a11y_panel(app, ui, vp, bar_h);
+    if (app->pin_open)
+        pin_dialog(app, ui, vp);
+    if (app->warning)
+        more_time_dialog(app, ui, vp);
 }
 
 void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms)
@@ -1715,16 +1781,26 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
         dk_ui_end(ui);
         return;
     }
+    if (is_form(screen) && !app->data.err) {
+        screen_signup(app, ui, (dk_rect){vp.x, vp.y + head_h, vp.w, vp.h - head_h - bar_h});
+        overlays(app, ui, vp, bar_h);
+        dk_ui_end(ui);
+        return;
+    }
     int kb_h = 0;
     if (screen == DK_SCREEN_SEARCH) {
-        /* The keyboard sits right above the bottom bar, within reach: five rows of keys a
-         * target high, a gap between and around them. */
-        kb_h = m.target_px * 5 + m.gap_px * 6;
+        /* The keyboard sits right above the bottom bar, within reach (UI.md, low-reach mode
+         * included: the viewport is the reachable band then). */
+        kb_h = dk_keyboard_height(ui, DK_KEYBOARD_SEARCH, app->lang, vp.w);
         if (kb_h > vp.h / 2)
             kb_h = vp.h / 2;
         dk_rect kb = {vp.x, vp.y + vp.h - bar_h - kb_h, vp.w, kb_h};
-        if (keyboard(app, ui, kb, app->search, sizeof app->search))
+        dk_textedit te = {app->search, sizeof app->search, SEARCH_MAX - 1, app->search_cursor};
+        dk_textedit_clamp(&te);
+        if (dk_keyboard_draw(&app->search_kb, ui, kb, DK_KEYBOARD_SEARCH, app->lang, &te) &
+            DK_KEYBOARD_CHANGED)
             dk_ui_scroll_reset_all(ui);
+        app->search_cursor = te.cursor;
     }
     dk_rect content = {vp.x, vp.y + head_h, vp.w, vp.h - head_h - bar_h - kb_h};
     if (screen == DK_SCREEN_SEARCH) {
@@ -1739,6 +1815,16 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
         dk_ui_text_block(ui, tr, DK_UI_FONT(DK_FONT_BODY, 0),
                          dk_ui_color(ui, app->search[0] ? DK_C_TEXT : DK_C_PLACEHOLDER),
                          DK_ALIGN_LEFT, DK_EL_INPUT, app->search[0] ? app->search : S(app, DK_S_SEARCH));
+        /* The cursor, where the next letter goes (the cursor keys move it). */
+        const dk_ui_text_backend *tb = dk_ui_text(ui);
+        int cx = app->search_cursor > 0 ? tb->measure(tb->ctx, DK_UI_FONT(DK_FONT_BODY, 0),
+                                                      app->search, app->search_cursor)
+                                        : 0;
+        if (cx < 0 || cx > tr.w)
+            cx = cx < 0 ? 0 : tr.w;
+        int cw = dk_mm(&m, 0.7) > 2 ? dk_mm(&m, 0.7) : 2;
+        dk_ui_fill(ui, (dk_rect){tr.x + cx, tr.y + lh / 10, cw, lh * 8 / 10},
+                   dk_ui_color(ui, DK_C_TEXT), 0);
         content.y += fh + 2 * m.unit_px;
         content.h -= fh + 2 * m.unit_px;
     }
@@ -1784,12 +1870,7 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
             dk_ui_scroll_to(ui, scroll_id, app->focus_y - top - m.unit_px * 2);
         at->focus_pending = 0;
     }
-    if (app->a11y_open)
-        a11y_panel(app, ui, vp, bar_h);
-    if (app->pin_open)
-        pin_dialog(app, ui, vp);
-    if (app->warning)
-        more_time_dialog(app, ui, vp);
+    overlays(app, ui, vp, bar_h);
     dk_ui_end(ui);
 }
 

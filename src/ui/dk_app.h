@@ -4,6 +4,7 @@
 #define DK_APP_H
 
 #include "dk_config.h"
+#include "dk_signup.h"
 #include "dk_store.h"
 #include "dk_ui.h"
 
@@ -21,6 +22,8 @@ typedef enum dk_screen {
     DK_SCREEN_PAGE,
     DK_SCREEN_SEARCH,
     DK_SCREEN_STAFF,
+    DK_SCREEN_SIGNUP, /* "Register interest": the volunteer sign-up form */
+    DK_SCREEN_THANKS, /* ... its confirmation, with the data masked */
     DK_SCREEN_COUNT
 } dk_screen;
 
@@ -75,6 +78,16 @@ void dk_app_set_status(dk_app *app, const dk_app_status *status);
  * not configured. The main loop draws a frame afterwards to show it. */
 void dk_app_set_sync_view(dk_app *app, const dk_app_sync_view *v);
 
+/* Stores one registration of interest durably (the kiosk seals it into its outbox) and returns
+ * DK_OK only once it is committed; "Thank you" shows exactly then. rec is borrowed for the call
+ * and wiped right after: the function must not keep it or any part of it, nor log it. */
+typedef dk_err (*dk_app_submit_fn)(void *ctx, const dk_signup *rec);
+
+/* Where registrations go. Until it is set (or after fn NULL) the kiosk offers no sign-up at all:
+ * no "Register interest" button anywhere, so nothing looks like a feature and does nothing.
+ * ctx is borrowed and must outlive the app (or the next call). */
+void dk_app_set_submit(dk_app *app, dk_app_submit_fn fn, void *ctx);
+
 /* 1 once after staff tapped "Sync now" (then 0 until the next tap); for the sync worker. */
 int dk_app_take_sync_request(dk_app *app);
 
@@ -85,6 +98,8 @@ int dk_app_large_text(const dk_app *app);
 int dk_app_high_contrast(const dk_app *app);
 int dk_app_low_reach(const dk_app *app);
 const char *dk_app_search_text(const dk_app *app);
+/* 1 if the sign-up form holds nothing a visitor typed or was shown (every byte zero). */
+int dk_app_form_is_wiped(const dk_app *app);
 int dk_app_nav_depth(const dk_app *app);
 const char *dk_screen_name(dk_screen s); /* "home", "district", ... */
 

@@ -72,6 +72,11 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_HIGH_CONTRAST] = {"Hoher Kontrast", "High contrast", "Yüksek kontrast"},
     [DK_S_READ_ALOUD] = {"Vorlesen", "Read aloud", "Sesli oku"},
     [DK_S_STOP_READING] = {"Vorlesen beenden", "Stop reading", "Okumayı durdur"},
+    [DK_S_SPEECH_BUTTON] = {"Schaltfläche", "button", "düğme"},
+    [DK_S_SPEECH_BUTTON_OFF] = {"Schaltfläche, gerade nicht verfügbar", "button, not available now",
+                                "düğme, şu anda kullanılamaz"},
+    [DK_S_SPEECH_SWITCH] = {"Schalter", "switch", "anahtar"},
+    [DK_S_SPEECH_IMAGE] = {"Bild", "Picture", "Resim"},
     [DK_S_LOW_REACH] = {"Bedienung weiter unten", "Controls lower down", "Kontroller daha aşağıda"},
     [DK_S_LOW_REACH_HINT] = {"Alle Schaltflächen rücken in den unteren Teil des Bildschirms.",
                              "All buttons move to the lower part of the screen.",
@@ -159,6 +164,51 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_CONSENT_REQUIRED] = {"Bitte willigen Sie ein, damit wir Ihre Angaben weitergeben dürfen.",
                                "Please give your consent so that we may pass on your details.",
                                "Bilgilerinizi iletebilmemiz için lütfen onay verin."},
+    [DK_S_SIGNUP_INVITE] = {"Oder hinterlassen Sie gleich hier am Kiosk Ihre Kontaktdaten:",
+                            "Or leave your contact details right here at the kiosk:",
+                            "Ya da iletişim bilgilerinizi hemen burada, kioskta bırakın:"},
+    [DK_S_SIGNUP_INTRO] = {"Hinterlassen Sie Ihre Kontaktdaten. Die gewählte Gruppe meldet sich bei "
+                    "Ihnen.",
+                    "Leave your contact details. The group you choose will get in touch with you.",
+                    "İletişim bilgilerinizi bırakın. Seçtiğiniz grup sizinle iletişime geçer."},
+    [DK_S_SIGNUP_GROUPS] = {"Gruppen", "Groups", "Gruplar"},
+    [DK_S_SIGNUP_GROUPS_HINT] = {"Tippen Sie eine Gruppe an, um sie aus- oder abzuwählen.",
+                          "Tap a group to choose it or to remove it.",
+                          "Seçmek veya kaldırmak için bir gruba dokunun."},
+    [DK_S_SIGNUP_NO_OPEN_GROUPS] = {"In diesem Stadtbezirk nimmt gerade keine Gruppe neue Mitglieder "
+                             "auf.",
+                             "No group in this district is taking new members right now.",
+                             "Bu ilçede şu anda yeni üye alan bir grup yok."},
+    [DK_S_YES] = {"Ja", "Yes", "Evet"},
+    [DK_S_NO] = {"Nein", "No", "Hayır"},
+    [DK_S_CONTACT_HINT] = {"Eine E-Mail-Adresse oder eine Telefonnummer genügt.",
+                           "An email address or a phone number is enough.",
+                           "Bir e-posta adresi veya bir telefon numarası yeterlidir."},
+    [DK_S_TAP_TO_TYPE] = {"Zum Schreiben hier tippen", "Tap here to type",
+                          "Yazmak için buraya dokunun"},
+    [DK_S_CONSENT_BOX] = {"Ich willige ein, dass die gewählte Gruppe mich zu diesem Zweck "
+                          "kontaktiert.",
+                          "I agree that the group I choose may contact me for this purpose.",
+                          "Seçtiğim grubun bu amaçla benimle iletişime geçmesini kabul ediyorum."},
+    [DK_S_FULL_PRIVACY] = {"Vollständige Datenschutz\u00adhinweise", "Full privacy notice",
+                           "Tam gizlilik bildirimi"},
+    [DK_S_CHECK_FIELDS] = {"Bitte prüfen Sie die markierten Angaben.",
+                           "Please check the marked details.",
+                           "Lütfen işaretli bilgileri kontrol edin."},
+    [DK_S_SAVE_FAILED] = {"Ihre Angaben konnten nicht gespeichert werden. Bitte wenden Sie sich "
+                          "an das Personal. Ihre Eingaben bleiben erhalten.",
+                          "Your details could not be saved. Please ask a member of staff. What "
+                          "you entered is kept.",
+                          "Bilgileriniz kaydedilemedi. Lütfen bir görevliye başvurun. "
+                          "Girdikleriniz korunuyor."},
+    [DK_S_CONFIRM_INTRO] = {"Ihre Angaben sind verschlüsselt gespeichert. Zum Schutz Ihrer Daten "
+                            "zeigen wir sie hier nur gekürzt:",
+                            "Your details are stored encrypted. To protect them, we show them "
+                            "here only in part:",
+                            "Bilgileriniz şifreli olarak kaydedildi. Verilerinizi korumak için "
+                            "burada yalnızca kısaltılmış olarak gösteriyoruz:"},
+    [DK_S_SIGNUP_DONE] = {"Fertig", "Done", "Tamam"},
+    [DK_S_NAME_SHORT] = {"Name", "Name", "Ad"},
 
     [DK_S_ERROR_GENERIC] = {"Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.",
                             "Sorry, that did not work. Please try again.",
@@ -173,6 +223,9 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_KEY_DONE] = {"Fertig", "Done", "Tamam"},
     [DK_S_KEY_SYMBOLS] = {"?123", "?123", "?123"},
     [DK_S_KEY_LETTERS] = {"ABC", "ABC", "ABC"},
+    [DK_S_KEY_CAPS_LOCK] = {"Feststellen", "Caps lock", "Sabit büyük"},
+    [DK_S_KEY_LEFT] = {"Cursor nach links", "Cursor left", "İmleç sola"},
+    [DK_S_KEY_RIGHT] = {"Cursor nach rechts", "Cursor right", "İmleç sağa"},
 
     [DK_S_STAFF] = {"Mitarbeitende", "Staff", "Personel"},
     [DK_S_STAFF_PIN] = {"PIN eingeben", "Enter PIN", "PIN girin"},
@@ -267,6 +320,130 @@ static const struct {
 static dk_lang known_lang(dk_lang lang)
 {
     return (unsigned)lang < DK_LANG_COUNT ? lang : DK_LANG_DE;
+}
+
+static const char *const signup_problems[DK_SIGNUP_CODE_COUNT][DK_LANG_COUNT] = {
+    [DK_SIGNUP_TEXT_NOT_UTF8] = {"Dieser Text enthält ungültige Zeichen. Bitte löschen Sie ihn "
+                                 "und geben Sie ihn neu ein.",
+                                 "This text contains invalid characters. Please delete it and "
+                                 "type it again.",
+                                 "Bu metin geçersiz karakterler içeriyor. Lütfen silip yeniden "
+                                 "yazın."},
+    [DK_SIGNUP_TEXT_CONTROL] = {"Dieser Text enthält ein unzulässiges Steuerzeichen. Bitte "
+                                "löschen Sie ihn und geben Sie ihn neu ein.",
+                                "This text contains a control character that is not allowed. "
+                                "Please delete it and type it again.",
+                                "Bu metin izin verilmeyen bir kontrol karakteri içeriyor. Lütfen "
+                                "silip yeniden yazın."},
+    [DK_SIGNUP_NAME_EMPTY] = {"Bitte geben Sie Ihren Namen ein.", "Please enter your name.",
+                              "Lütfen adınızı girin."},
+    [DK_SIGNUP_NAME_TOO_LONG] = {"Der Name ist zu lang. Höchstens 100 Zeichen sind möglich.",
+                                 "The name is too long. At most 100 characters are possible.",
+                                 "Ad çok uzun. En fazla 100 karakter girilebilir."},
+    [DK_SIGNUP_EMAIL_TOO_LONG] = {"Die E-Mail-Adresse ist zu lang. Bitte prüfen Sie sie.",
+                                  "The email address is too long. Please check it.",
+                                  "E-posta adresi çok uzun. Lütfen kontrol edin."},
+    [DK_SIGNUP_EMAIL_SPACE] = {"Eine E-Mail-Adresse enthält keine Leerzeichen. Bitte entfernen "
+                               "Sie sie.",
+                               "An email address has no spaces. Please remove them.",
+                               "E-posta adresinde boşluk olmaz. Lütfen boşlukları silin."},
+    [DK_SIGNUP_EMAIL_NO_AT] = {"Es fehlt das @, zum Beispiel name@beispiel.de.",
+                               "The @ is missing, for example name@example.com.",
+                               "@ işareti eksik, örneğin ad@ornek.com."},
+    [DK_SIGNUP_EMAIL_NO_DOMAIN_DOT] = {"Nach dem @ fehlt die Adresse des Anbieters, zum Beispiel "
+                                       "@beispiel.de.",
+                                       "The provider's address after the @ is missing, for "
+                                       "example @example.com.",
+                                       "@ işaretinden sonra sağlayıcının adresi eksik, örneğin "
+                                       "@ornek.com."},
+    [DK_SIGNUP_EMAIL_INVALID] = {"Bitte prüfen Sie die E-Mail-Adresse, zum Beispiel "
+                                 "name@beispiel.de.",
+                                 "Please check the email address, for example name@example.com.",
+                                 "Lütfen e-posta adresini kontrol edin, örneğin ad@ornek.com."},
+    [DK_SIGNUP_PHONE_INVALID] = {"Bitte nur Ziffern, Leerzeichen und + / - ( ) eingeben; das + "
+                                 "nur am Anfang.",
+                                 "Please use only digits, spaces and + / - ( ); the + only at "
+                                 "the start.",
+                                 "Lütfen yalnızca rakam, boşluk ve + / - ( ) kullanın; + "
+                                 "yalnızca başta olabilir."},
+    [DK_SIGNUP_PHONE_TOO_SHORT] = {"Die Telefonnummer ist zu kurz. Sie braucht mindestens 6 "
+                                   "Ziffern.",
+                                   "The phone number is too short. It needs at least 6 digits.",
+                                   "Telefon numarası çok kısa. En az 6 rakam gerekir."},
+    [DK_SIGNUP_PHONE_TOO_LONG] = {"Die Telefonnummer ist zu lang. Höchstens 20 Ziffern sind "
+                                  "möglich.",
+                                  "The phone number is too long. At most 20 digits are "
+                                  "possible.",
+                                  "Telefon numarası çok uzun. En fazla 20 rakam girilebilir."},
+    [DK_SIGNUP_CONTACT_MISSING] = {"Bitte geben Sie eine E-Mail-Adresse oder eine Telefonnummer "
+                                   "an.",
+                                   "Please enter an email address or a phone number.",
+                                   "Lütfen bir e-posta adresi veya telefon numarası girin."},
+    [DK_SIGNUP_GROUP_MISSING] = {"Bitte wählen Sie mindestens eine Gruppe.",
+                                 "Please choose at least one group.",
+                                 "Lütfen en az bir grup seçin."},
+    [DK_SIGNUP_GROUP_TOO_MANY] = {"Bitte wählen Sie höchstens 8 Gruppen.",
+                                  "Please choose at most 8 groups.",
+                                  "Lütfen en fazla 8 grup seçin."},
+    [DK_SIGNUP_GROUP_INVALID] = {"Eine gewählte Gruppe gibt es nicht. Bitte wählen Sie die "
+                                 "Gruppen neu.",
+                                 "A chosen group does not exist. Please choose the groups again.",
+                                 "Seçilen bir grup mevcut değil. Lütfen grupları yeniden seçin."},
+    [DK_SIGNUP_GROUP_DUPLICATE] = {"Eine Gruppe ist doppelt gewählt. Bitte wählen Sie die "
+                                   "Gruppen neu.",
+                                   "A group is chosen twice. Please choose the groups again.",
+                                   "Bir grup iki kez seçilmiş. Lütfen grupları yeniden seçin."},
+    [DK_SIGNUP_DISTRICT_MISSING] = {"Es ist kein Stadtbezirk gewählt. Bitte wählen Sie einen "
+                                    "Stadtbezirk.",
+                                    "No district is chosen. Please choose a district.",
+                                    "Bir ilçe seçilmedi. Lütfen bir ilçe seçin."},
+    [DK_SIGNUP_DISTRICT_INVALID] = {"Diesen Stadtbezirk gibt es nicht. Bitte beginnen Sie auf "
+                                    "der Startseite neu.",
+                                    "This district does not exist. Please start again from the "
+                                    "home screen.",
+                                    "Bu ilçe mevcut değil. Lütfen ana sayfadan yeniden başlayın."},
+    [DK_SIGNUP_MESSAGE_TOO_LONG] = {"Die Nachricht ist zu lang. Höchstens 500 Zeichen sind "
+                                    "möglich.",
+                                    "The message is too long. At most 500 characters are "
+                                    "possible.",
+                                    "Mesaj çok uzun. En fazla 500 karakter girilebilir."},
+    [DK_SIGNUP_AGE_NOT_CONFIRMED] = {"Bitte bestätigen Sie, dass Sie mindestens 16 Jahre alt "
+                                     "sind.",
+                                     "Please confirm that you are at least 16 years old.",
+                                     "Lütfen en az 16 yaşında olduğunuzu onaylayın."},
+    [DK_SIGNUP_CONSENT_MISSING] = {"Bitte willigen Sie ein, damit die Gruppe Sie kontaktieren "
+                                   "darf.",
+                                   "Please give your consent so that the group may contact you.",
+                                   "Grubun sizinle iletişime geçebilmesi için lütfen onay verin."},
+    [DK_SIGNUP_CONSENT_VERSION_INVALID] = {"Der Text zur Einwilligung fehlt. Bitte wenden Sie "
+                                           "sich an das Personal.",
+                                           "The consent text is missing. Please ask a member of "
+                                           "staff.",
+                                           "Onay metni eksik. Lütfen bir görevliye başvurun."},
+    [DK_SIGNUP_LANGUAGE_INVALID] = {"Die Sprache ist unbekannt. Bitte wählen Sie unten eine "
+                                    "Sprache.",
+                                    "The language is unknown. Please choose a language below.",
+                                    "Dil bilinmiyor. Lütfen aşağıdan bir dil seçin."},
+    [DK_SIGNUP_CREATED_INVALID] = {"Die Uhr dieses Geräts geht falsch. Bitte wenden Sie sich an "
+                                   "das Personal.",
+                                   "This device's clock is wrong. Please ask a member of staff.",
+                                   "Bu cihazın saati yanlış. Lütfen bir görevliye başvurun."},
+};
+
+const char *dk_i18n_signup_problem(dk_lang lang, dk_signup_code code)
+{
+    if ((unsigned)code >= DK_SIGNUP_CODE_COUNT)
+        return "";
+    const char *s = signup_problems[code][known_lang(lang)];
+    if (!s)
+        s = signup_problems[code][DK_LANG_DE];
+    return s ? s : "";
+}
+
+int dk_i18n_has_signup_problem(dk_lang lang, dk_signup_code code)
+{
+    return (unsigned)code < DK_SIGNUP_CODE_COUNT && (unsigned)lang < DK_LANG_COUNT &&
+           signup_problems[code][lang] && signup_problems[code][lang][0];
 }
 
 const char *dk_i18n(dk_lang lang, dk_string_id id)

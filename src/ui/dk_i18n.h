@@ -5,6 +5,7 @@
 
 #include "dk_content.h"
 #include "dk_error.h"
+#include "dk_signup.h"
 
 #include <stddef.h>
 
@@ -64,6 +65,10 @@ typedef enum dk_string_id {
     DK_S_HIGH_CONTRAST,
     DK_S_READ_ALOUD,
     DK_S_STOP_READING,
+    DK_S_SPEECH_BUTTON,     /* spoken after a button's label: what can be touched */
+    DK_S_SPEECH_BUTTON_OFF, /* ... after a button that cannot be used now */
+    DK_S_SPEECH_SWITCH,     /* ... after a switch's "label: state" */
+    DK_S_SPEECH_IMAGE,      /* spoken before an image's text alternative */
     DK_S_LOW_REACH,
     DK_S_LOW_REACH_HINT,
     DK_S_ON,
@@ -124,6 +129,22 @@ typedef enum dk_string_id {
     DK_S_INVALID_PHONE,
     DK_S_CONFIRM_AGE,
     DK_S_CONSENT_REQUIRED,
+    DK_S_SIGNUP_INVITE,         /* on a group's page, before the button to the form */
+    DK_S_SIGNUP_INTRO,          /* one sentence above the form: what happens */
+    DK_S_SIGNUP_GROUPS,         /* heading above the group choices; the confirmation's too */
+    DK_S_SIGNUP_GROUPS_HINT,    /* how to choose */
+    DK_S_SIGNUP_NO_OPEN_GROUPS, /* the district has no group that takes members */
+    DK_S_YES,                   /* the state word of a ticked box */
+    DK_S_NO,                    /* ... of an empty one */
+    DK_S_CONTACT_HINT,          /* e-mail or phone: one is enough */
+    DK_S_TAP_TO_TYPE,           /* placeholder of an empty field */
+    DK_S_CONSENT_BOX,           /* the consent box's own sentence */
+    DK_S_FULL_PRIVACY,          /* button: the full privacy notice */
+    DK_S_CHECK_FIELDS,          /* banner after sending with problems */
+    DK_S_SAVE_FAILED,           /* banner when storing failed */
+    DK_S_CONFIRM_INTRO,         /* the confirmation: why the data is shortened */
+    DK_S_NAME_SHORT,            /* "Name" on the confirmation */
+    DK_S_SIGNUP_DONE,           /* button that leaves the confirmation */
     /* errors a visitor may see */
     DK_S_ERROR_GENERIC,
     DK_S_CONTENT_MISSING,
@@ -134,6 +155,9 @@ typedef enum dk_string_id {
     DK_S_KEY_DONE,
     DK_S_KEY_SYMBOLS,
     DK_S_KEY_LETTERS,
+    DK_S_KEY_CAPS_LOCK, /* the shift key while capitals are locked */
+    DK_S_KEY_LEFT,      /* what the "‹" key does, for the element tree and speech */
+    DK_S_KEY_RIGHT,
     /* staff screen */
     DK_S_STAFF,
     DK_S_STAFF_PIN,
@@ -210,6 +234,12 @@ const char *dk_i18n(dk_lang lang, dk_string_id id);
 /* 1 if the table has its own text for id in lang, 0 if dk_i18n() falls back to German (or id
  * or lang is unknown). For the completeness test and the staff screen. */
 int dk_i18n_has_translation(dk_lang lang, dk_string_id id);
+
+/* The text shown beside a form field for a validation problem (dk_signup.h), in lang: static,
+ * never NULL; German for an unknown lang, "" for an unknown code. Every code has its own text
+ * in every language; dk_i18n_has_signup_problem() says so for the completeness test. */
+const char *dk_i18n_signup_problem(dk_lang lang, dk_signup_code code);
+int dk_i18n_has_signup_problem(dk_lang lang, dk_signup_code code);
 
 /* The label of a project status / group kind from dk_content.h (DK_S_STATUS_RUNNING, ...);
  * DK_S_COUNT for an unknown value, which dk_i18n() turns into "". */

@@ -196,6 +196,12 @@ static const dk_color_pair pairs[] = {
     {DK_C_OUTLINE, DK_C_SURFACE, CONTROL},
     {DK_C_OUTLINE, DK_C_DIALOG_BG, CONTROL},
     {DK_C_OUTLINE, DK_C_KEYBOARD_BG, CONTROL},
+    {DK_C_OUTLINE, DK_C_INPUT_BG, CONTROL},
+    {DK_C_FOCUS, DK_C_INPUT_BG, CONTROL},    /* the field that has the keyboard */
+    {DK_C_ERROR, DK_C_INPUT_BG, CONTROL},    /* the edge of a field with a problem */
+    {DK_C_SELECTED, DK_C_KEYBOARD_BG, CONTROL}, /* shift while on */
+    {DK_C_FOCUS, DK_C_KEYBOARD_BG, CONTROL},
+    {DK_C_ACCENT, DK_C_KEYBOARD_BG, CONTROL},   /* "done" */
     {DK_C_ACCENT, DK_C_BACKGROUND, CONTROL},
     {DK_C_ACCENT, DK_C_SURFACE, CONTROL},
     {DK_C_ACCENT, DK_C_DIALOG_BG, CONTROL},

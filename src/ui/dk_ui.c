@@ -702,6 +702,24 @@ int dk_ui_text_block(dk_ui *ui, dk_rect r, int font, dk_color c, dk_align align,
     return lay.height;
 }
 
+void dk_ui_text_run(dk_ui *ui, dk_rect r, int font, dk_color c, const char *text, size_t len)
+{
+    if (!text || len == 0)
+        return;
+    char *copy = dk_arena_strndup(ui->arena, text, len);
+    if (!copy) {
+        ui->overflow = 1;
+        return;
+    }
+    dk_cmd *cmd = push_cmd(ui, DK_CMD_TEXT, r);
+    if (!cmd)
+        return;
+    cmd->color = c;
+    cmd->font = font;
+    cmd->text = copy;
+    cmd->len = len;
+}
+
 int dk_ui_markdown(dk_ui *ui, int x, int y, int w, dk_color c, const char *markdown)
 {
     measure_ctx mc;

@@ -161,6 +161,10 @@ int dk_ui_text_block(dk_ui *ui, dk_rect r, int font, dk_color c, dk_align align,
                      const char *text);
 /* Height [px] dk_ui_text_block() would use at width w. */
 int dk_ui_text_height(dk_ui *ui, int w, int font, const char *text);
+/* One piece of text drawn exactly as given into r (its top left; r.w and r.h only bound it):
+ * no wrapping, no folding of white space, no element in the tree. For text the caller lays out
+ * itself, such as a text field drawn one character at a time. len bytes of UTF-8 (copied). */
+void dk_ui_text_run(dk_ui *ui, dk_rect r, int font, dk_color c, const char *text, size_t len);
 /* A Markdown body at x, y, width w; returns its height [px]. */
 int dk_ui_markdown(dk_ui *ui, int x, int y, int w, dk_color c, const char *markdown);
 
