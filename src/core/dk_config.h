@@ -29,7 +29,29 @@
     X(INT, idle_countdown_s, 30, 20, 600, "s", "Countdown of \"Need more time?\" before reset")   \
     X(STR, staff_pin_hash, "", 0, 0, "",                                                           \
       "Argon2id hash of the staff PIN (district-kiosk --hash-pin); empty: staff screen locked")   \
-    X(INT, image_cache_mb, 96, 8, 1024, "MiB", "Byte budget of decoded images and textures")
+    X(INT, image_cache_mb, 96, 8, 1024, "MiB", "Byte budget of decoded images and textures")    \
+    X(STR, hub_url, "", 0, 0, "",                                                                  \
+      "Base URL of the hub (https://...) for heartbeats; empty: no sync at all")                   \
+    X(STR, sync_url, "", 0, 0, "",                                                                 \
+      "Base URL of the release files (the hub, a web server or CDN); empty: hub_url")              \
+    X(STR, trusted_keys, "", 0, 0, "",                                                             \
+      "Ed25519 public keys that sign releases: 64 hex digits each, separated by commas")          \
+    X(STR, device_token, "", 0, 0, "",                                                             \
+      "This kiosk's secret token for the hub (district-hub device add); never logged")            \
+    X(STR, ca_file, "", 0, 0, "",                                                                  \
+      "PEM file of the authorities that sign the hub's certificate (empty: the system's)")        \
+    X(STR, pinned_public_key, "", 0, 0, "",                                                        \
+      "Optional pin of the server's public key: sha256//BASE64[;sha256//...] (empty: none)")      \
+    X(BOOL, sync_allow_http, 0, 0, 1, "",                                                          \
+      "Allow plain http:// for loopback hosts only (tests, development)")                         \
+    X(INT, sync_interval_s, 600, 60, 86400, "s", "Time between sync cycles (each +-10% at random)")\
+    X(INT, sync_connect_timeout_s, 10, 1, 300, "s",                                                \
+      "Longest wait for a server to accept a connection")                                          \
+    X(INT, sync_low_speed_bytes_s, 500, 1, 100000, "bytes/s",                                   \
+      "A transfer slower than this for sync_low_speed_time_s is given up")                        \
+    X(INT, sync_low_speed_time_s, 30, 1, 3600, "s", "How long a transfer may stay that slow")     \
+    X(INT, sync_cycle_deadline_s, 1800, 10, 86400, "s", "Longest time one sync cycle may take")   \
+    X(INT, sync_max_object_mb, 64, 1, 4096, "MiB", "Largest file the kiosk downloads")
 
 typedef struct dk_config {
 #define DK_CONFIG_FIELD_STR(name) char name[DK_CONFIG_STR_MAX];

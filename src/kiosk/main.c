@@ -12,6 +12,7 @@
 #include "kiosk_images.h"
 #include "kiosk_render.h"
 #include "kiosk_script.h"
+#include "kiosk_sync.h"
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -33,7 +34,7 @@ typedef struct options {
     const char *config_path, *script_path, *screenshot_path;
     int window_w, window_h; /* 0: fullscreen */
     int software;
-    int print_config, hash_pin, check_only;
+    int print_config, hash_pin, check_only, sync_once;
 } options;
 
 static void usage(FILE *out)
@@ -50,6 +51,7 @@ static void usage(FILE *out)
             "  --script FILE     drive the kiosk from a test script (see kiosk_script.h)\n"
             "  --screenshot PNG  draw the first screen, save it, and quit\n"
             "  --check           install the content if needed, print what it holds, and quit\n"
+            "  --sync-once       sync with the hub once, print the outcome and status, and quit\n"
             "  --print-config    print every setting with its default, unit and meaning\n"
             "  --hash-pin        read a staff PIN from standard input and print its hash\n");
 }
@@ -106,6 +108,8 @@ static int parse_args(int argc, char **argv, dk_config *cfg, options *opt)
             opt->screenshot_path = argv[++i];
         } else if (strcmp(a, "--check") == 0) {
             opt->check_only = 1;
+        } else if (strcmp(a, "--sync-once") == 0) {
+            opt->sync_once = 1;
         } else if (strcmp(a, "--print-config") == 0) {
             opt->print_config = 1;
         } else if (strcmp(a, "--hash-pin") == 0) {
@@ -191,6 +195,7 @@ typedef struct kiosk {
     dk_store *store;
     dk_app *app;
     dk_ui *ui;
+    kiosk_sync *sync; /* the content sync worker's glue; NULL when no hub is configured */
     uint32_t clock_offset; /* [ms] scripts move the clock forward for idle tests */
     int width, height;
     int finger_down;
@@ -482,8 +487,9 @@ static int run(kiosk *k)
                     goto done; /* a development window may be closed */
                 continue;
             }
-            dirty |= handle_event(k, &ev);
+            dirty |= kiosk_sync_handle_event(k->sync, &ev) || handle_event(k, &ev);
         } while (SDL_PollEvent(&ev));
+        kiosk_sync_poll(k->sync);
         if (dk_ui_animating(k->ui))
             dirty = 1;
         if (script && !kiosk_script_waiting(script))
@@ -523,9 +529,9 @@ int main(int argc, char **argv)
     dk_log_setup("district-kiosk", level, 1, k.cfg.log_syslog);
     if (open_content(&k) != 0)
         return 1;
-    if (k.opt.check_only) {
+    if (k.opt.check_only || k.opt.sync_once) {
         dk_store_close(k.store);
-        return 0;
+        return k.opt.sync_once ? kiosk_sync_once(&k.cfg, APP_VERSION) : 0;
     }
     k.app = dk_app_new(&k.cfg, k.store);
     if (!k.app) {
@@ -537,7 +543,10 @@ int main(int argc, char **argv)
         stop(&k);
         return 1;
     }
+    if (kiosk_sync_start(&k.cfg, APP_VERSION, k.app, &k.store, &k.sync) != DK_OK)
+        dk_error("content sync is off: %s", dk_error_detail());
     rc = run(&k);
+    kiosk_sync_stop(k.sync);
     stop(&k);
     return rc;
 }

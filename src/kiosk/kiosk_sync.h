@@ -1,0 +1,46 @@
+/* kiosk_sync.h: the glue between the content sync worker (dk_sync) and the SDL main loop: news
+ * from the worker arrive as SDL events, new content is offered to the UI, the staff screen's
+ * "Sync now" reaches the worker. */
+#ifndef KIOSK_SYNC_H
+#define KIOSK_SYNC_H
+
+#include "dk_app.h"
+#include "dk_config.h"
+#include "dk_error.h"
+#include "dk_store.h"
+
+#include <SDL.h>
+
+typedef struct kiosk_sync kiosk_sync;
+
+/* Starts the sync worker when hub_url or sync_url is set; otherwise *out is NULL, the staff
+ * screen says sync is not configured, and DK_OK is returned. Call after SDL_Init (the worker
+ * posts SDL events). *store is the store the app uses: when the app adopts new content,
+ * kiosk_sync closes the old store and writes the new one there, so that whoever closes *store at
+ * exit closes the right one. cfg, app and store are borrowed and must outlive the result. */
+dk_err kiosk_sync_start(const dk_config *cfg, const char *app_version, dk_app *app,
+                        dk_store **store, kiosk_sync **out) DK_MUST_CHECK;
+
+/* Takes an event from the sync worker. Returns 1 when the screen should be redrawn (new content
+ * was taken, or sync news while the staff screen shows), else 0 (also for any other event).
+ * Accepts NULL. */
+int kiosk_sync_handle_event(kiosk_sync *ks, const SDL_Event *ev);
+
+/* Call once per pass of the main loop: hands "Sync now" from the staff screen to the worker,
+ * and closes the old content store once the app has adopted the new one. Accepts NULL. */
+void kiosk_sync_poll(kiosk_sync *ks);
+
+/* The registration outbox's figures, for the staff screen and the heartbeat (main thread).
+ * Accepts NULL. */
+void kiosk_sync_set_backlog(kiosk_sync *ks, long long backlog, long long quarantined);
+
+/* Stops the worker (promptly, even mid-download) and frees everything; the store in *store
+ * stays open for its owner. Call before SDL_Quit. Accepts NULL. */
+void kiosk_sync_stop(kiosk_sync *ks);
+
+/* `district-kiosk --sync-once`: one cycle without a window; prints the outcome and the status
+ * on standard output. Returns the exit status: 0 the kiosk has the current release, 1 the cycle
+ * failed, 2 sync is not configured, 3 the hub's timestamp has expired (stale). */
+int kiosk_sync_once(const dk_config *cfg, const char *app_version);
+
+#endif
