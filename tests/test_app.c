@@ -1246,6 +1246,78 @@ static void test_search_keyboard_moves_the_cursor(void **state)
     assert_non_null(find("district:hoerde"));
 }
 
+
+/* UI.md: at night the waiting screen dims: black, no pictures, no timers; a touch wakes it. */
+static void test_the_waiting_screen_is_dark_at_night_and_wakes_on_touch(void **state)
+{
+    fx.cfg.night_from_h = 22;
+    fx.cfg.night_until_h = 6;
+    /* 02:00 local time on some day: midnight of that day plus two hours. */
+    time_t base = 1795687200; /* 2026-11-26, any hour */
+    struct tm tm;
+    localtime_r(&base, &tm);
+    tm.tm_hour = 2;
+    tm.tm_min = 0;
+    tm.tm_sec = 0;
+    time_t night = mktime(&tm);
+    dk_app_set_wall_clock(fx.app, (long long)night);
+    frame();
+    size_t n;
+    const dk_cmd *cmds = dk_ui_commands(fx.ui, &n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_not_equal(cmds[i].type, DK_CMD_IMAGE); /* no pictures light up the hall */
+    assert_non_null(find("start"));
+    assert_null(find("pause")); /* nothing moves, so nothing to pause */
+    long wake = dk_app_next_wakeup(fx.app, fx.now);
+    assert_true(wake > 1000 && wake <= 3600 * 1000); /* asleep until the next full hour */
+    tap("start");
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_HOME);
+    /* By day the slideshow is back. */
+    dk_app_set_wall_clock(fx.app, (long long)night + 10 * 3600);
+    tap("home");
+    assert_non_null(find("Startseite"));
+}
+
+/* EN 301 549 5.1.3: "read aloud" reads the screen beneath the panel; any touch stops it. */
+static void test_read_aloud_reads_the_screen_and_a_touch_stops_it(void **state)
+{
+    tap("start");
+    tap("accessibility");
+    assert_null(find("a11y:read-aloud")); /* a kiosk that cannot speak offers nothing */
+    tap("a11y:close");
+    dk_app_set_speech_available(fx.app, 1);
+    (void)dk_app_take_speech_request(fx.app);
+    tap("accessibility");
+    tap("a11y:read-aloud");
+    assert_int_equal(dk_app_take_speech_request(fx.app), DK_APP_SPEECH_START);
+    assert_null(find("a11y:close")); /* the panel closed: the frame read is the screen itself */
+    assert_int_equal(dk_app_take_speech_request(fx.app), DK_APP_SPEECH_NONE);
+    tap("district:hoerde");
+    assert_int_equal(dk_app_take_speech_request(fx.app), DK_APP_SPEECH_STOP);
+}
+
+/* Low reach: the band above the reach line shows a district picture instead of nothing. */
+static void test_low_reach_shows_a_picture_above_the_reach_line(void **state)
+{
+    fx.w = 1080;
+    fx.h = 1920;
+    fx.cfg.screen_width_mm = 296;
+    fx.cfg.screen_height_mm = 527;
+    tap("start");
+    tap("accessibility");
+    tap("a11y:low-reach");
+    tap("a11y:close");
+    frame();
+    size_t n;
+    const dk_cmd *cmds = dk_ui_commands(fx.ui, &n);
+    int picture = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cmds[i].type == DK_CMD_IMAGE && cmds[i].rect.y == 0 && cmds[i].rect.x == 0 &&
+            cmds[i].rect.w == fx.w)
+            picture = 1;
+    assert_true(picture);
+}
+
 int main(void)
 {
     assert_int_equal(dk_crypto_init(), DK_OK);
@@ -1276,6 +1348,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_signup_from_home_without_a_home_district_asks_for_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signup_keyboard_sits_low_in_reach_and_fits_portrait_large_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_keyboard_moves_the_cursor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_waiting_screen_is_dark_at_night_and_wakes_on_touch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_aloud_reads_the_screen_and_a_touch_stops_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_low_reach_shows_a_picture_above_the_reach_line, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

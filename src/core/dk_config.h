@@ -27,6 +27,9 @@
     X(NUM, viewing_distance_mm, 600.0, 200, 2000, "mm", "Typical distance of the viewer's eyes")  \
     X(INT, idle_timeout_s, 90, 20, 3600, "s", "Idle time before \"Need more time?\" appears")     \
     X(INT, idle_countdown_s, 30, 20, 600, "s", "Countdown of \"Need more time?\" before reset")   \
+    X(INT, night_from_h, 0, 0, 23, "h",                                                            \
+      "Local hour from which the waiting screen is dark (equal to night_until_h: never)")         \
+    X(INT, night_until_h, 0, 0, 23, "h", "Local hour at which the waiting screen lights up again") \
     X(STR, staff_pin_hash, "", 0, 0, "",                                                           \
       "Argon2id hash of the staff PIN (district-kiosk --hash-pin); empty: staff screen locked")   \
     X(INT, image_cache_mb, 96, 8, 1024, "MiB", "Byte budget of decoded images and textures")    \
@@ -51,7 +54,18 @@
       "A transfer slower than this for sync_low_speed_time_s is given up")                        \
     X(INT, sync_low_speed_time_s, 30, 1, 3600, "s", "How long a transfer may stay that slow")     \
     X(INT, sync_cycle_deadline_s, 1800, 10, 86400, "s", "Longest time one sync cycle may take")   \
-    X(INT, sync_max_object_mb, 64, 1, 4096, "MiB", "Largest file the kiosk downloads")
+    X(INT, sync_max_object_mb, 64, 1, 4096, "MiB", "Largest file the kiosk downloads")            \
+    X(STR, registration_pubkey, "", 0, 0, "",                                                      \
+      "The hub's key that registrations are sealed to: 64 hex digits (district-hub device add); "  \
+      "empty: no sign-up")                                                                         \
+    X(INT, registration_max_records, 100000, 1, 1000000, "records",                               \
+      "Most registrations kept waiting for upload or refused by the hub; then sign-up pauses")    \
+    X(INT, registration_max_mb, 128, 1, 4096, "MiB",                                               \
+      "Most sealed bytes of registrations kept waiting or refused; then sign-up pauses")          \
+    X(INT, registration_retry_min_s, 30, 1, 86400, "s",                                            \
+      "Wait after a failed upload of a registration; doubles with each failure (+-20%)")          \
+    X(INT, registration_retry_max_s, 3600, 1, 604800, "s",                                         \
+      "Longest wait between upload attempts of one registration")
 
 typedef struct dk_config {
 #define DK_CONFIG_FIELD_STR(name) char name[DK_CONFIG_STR_MAX];

@@ -89,6 +89,11 @@ struct dk_app {
     int sync_request;
     int focus_y; /* [px] from the top of the content to the focused date's card, -1 none */
     char today[11], now_text[17];
+    long long wall_clock; /* [s since 1970] tests set the wall clock; 0: the real one */
+    int speech_available; /* the kiosk can speak: "read aloud" is offered */
+    int speech_request;   /* DK_APP_SPEECH_*: what the kiosk should do after this frame */
+    int speech_armed;     /* "read aloud" was tapped: read the frame after (without the panel) */
+    char band_image[DK_SHA256_HEX]; /* low-reach mode: the picture above the reach line */
 };
 
 static const char *const screen_names[DK_SCREEN_COUNT] = {
@@ -192,6 +197,24 @@ void dk_app_set_submit(dk_app *app, dk_app_submit_fn fn, void *ctx)
 {
     app->submit = fn;
     app->submit_ctx = fn ? ctx : NULL;
+}
+
+void dk_app_set_speech_available(dk_app *app, int available)
+{
+    app->speech_available = available;
+}
+
+int dk_app_take_speech_request(dk_app *app)
+{
+    int r = app->speech_request;
+    app->speech_request = DK_APP_SPEECH_NONE;
+    return r;
+}
+
+void dk_app_set_wall_clock(dk_app *app, long long unix_s)
+{
+    app->wall_clock = unix_s;
+    app->data.loaded = 0; /* "today" and the upcoming dates follow the clock */
 }
 
 int dk_app_take_sync_request(dk_app *app)
@@ -306,9 +329,14 @@ static void go_back(dk_app *app, dk_ui *ui)
 
 /* ---- data ---- */
 
+static time_t wall_now(const dk_app *app)
+{
+    return app->wall_clock ? (time_t)app->wall_clock : time(NULL);
+}
+
 static void update_clock(dk_app *app)
 {
-    time_t t = time(NULL);
+    time_t t = wall_now(app);
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(app->today, sizeof app->today, "%Y-%m-%d", &tm);
@@ -316,6 +344,24 @@ static void update_clock(dk_app *app)
 }
 
 static dk_err load_focus_date(dk_app *app, const char *id);
+
+/* Low-reach mode leaves the top of the screen out of use; a district's picture there (this
+ * district's, else this hall's, else the first) keeps it from looking empty or broken. The
+ * picture is decoration: its element has no label, so it is not read aloud. */
+static void band_picture(dk_app *app, const char *district)
+{
+    app->band_image[0] = '\0';
+    if (!app->low_reach)
+        return;
+    dk_arena *a = app->data_arena;
+    dk_district d, *list;
+    size_t n;
+    const char *slug = district && district[0] ? district : app->cfg->home_district;
+    if (slug[0] && dk_store_district(app->store, slug, DK_LANG_DE, a, &d) == DK_OK && d.hero.hash[0])
+        memcpy(app->band_image, d.hero.hash, DK_SHA256_HEX);
+    else if (dk_store_districts(app->store, DK_LANG_DE, a, &list, &n) == DK_OK && n)
+        memcpy(app->band_image, list[0].hero.hash, DK_SHA256_HEX);
+}
 
 static void load(dk_app *app)
 {
@@ -415,6 +461,7 @@ static void load(dk_app *app)
         d->err = err;
         dk_warn("screen %s (%s): %s", dk_screen_name(n->screen), n->arg, dk_error_detail());
     }
+    band_picture(app, n->screen == DK_SCREEN_DISTRICT ? n->arg : NULL);
 }
 
 /* Finds the date a search hit named: in the list (usually), else among all dates (one that has
@@ -1528,7 +1575,7 @@ static void screen_staff(dk_app *app, dk_ui *ui, flow *f)
 static void a11y_panel(dk_app *app, dk_ui *ui, dk_rect vp, int bar_h)
 {
     const dk_metrics *m = dk_ui_metrics(ui);
-    int gap = m->gap_px, n = 4;
+    int gap = m->gap_px, n = app->speech_available ? 5 : 4;
     int row = m->target_px + gap;
     dk_rect r = {vp.x + m->unit_px, vp.y + vp.h - bar_h - n * row - 2 * gap, vp.w - 2 * m->unit_px,
                  n * row + gap};
@@ -1546,9 +1593,20 @@ static void a11y_panel(dk_app *app, dk_ui *ui, dk_rect vp, int bar_h)
                      on, off))
         app->high_contrast = !app->high_contrast;
     b.y += row;
-    if (dk_ui_toggle(ui, b, S(app, DK_S_LOW_REACH), "a11y:low-reach", app->low_reach, on, off))
+    if (dk_ui_toggle(ui, b, S(app, DK_S_LOW_REACH), "a11y:low-reach", app->low_reach, on, off)) {
         app->low_reach = !app->low_reach;
+        app->data.loaded = 0; /* loads the picture for the top band */
+    }
     b.y += row;
+    /* Reads the screen beneath once the panel has closed; touching anything stops it, and this
+     * button reads it again from the start. */
+    if (app->speech_available &&
+        dk_ui_button(ui, b, S(app, DK_S_READ_ALOUD), "a11y:read-aloud", DK_BUTTON_SECONDARY, 0)) {
+        app->a11y_open = 0;
+        app->speech_armed = 1;
+    }
+    if (app->speech_available)
+        b.y += row;
     if (dk_ui_button(ui, b, S(app, DK_S_CLOSE), "a11y:close", DK_BUTTON_PRIMARY, 0))
         app->a11y_open = 0;
     dk_ui_modal_end(ui);
@@ -1593,8 +1651,47 @@ static void more_time_dialog(dk_app *app, dk_ui *ui, dk_rect vp)
 
 /* ---- attract loop ---- */
 
+/* Night (UI.md: "at night the screen dims"): the configured local hours, e.g. 22 to 6. */
+static int is_night(const dk_app *app)
+{
+    int from = (int)app->cfg->night_from_h, until = (int)app->cfg->night_until_h;
+    if (from == until)
+        return 0;
+    time_t t = wall_now(app);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return from < until ? tm.tm_hour >= from && tm.tm_hour < until
+                        : tm.tm_hour >= from || tm.tm_hour < until;
+}
+
+/* The waiting screen at night: almost black, no pictures, no slideshow and no timers, so that
+ * the panel gives off little light and the kiosk does no work; one dim line says that a touch
+ * wakes it. */
+static void screen_night(dk_app *app, dk_ui *ui, int width, int height)
+{
+    const dk_metrics *m = dk_ui_metrics(ui);
+    dk_rect all = {0, 0, width, height};
+    dk_ui_fill(ui, all, (dk_color){0, 0, 0, 255}, 0);
+    int tapped = dk_ui_hit(ui, all, S(app, DK_S_TOUCH_TO_START), "start", 0, NULL);
+    char prompt[256];
+    snprintf(prompt, sizeof prompt, "%s · %s · %s", dk_i18n(DK_LANG_DE, DK_S_TOUCH_TO_START),
+             dk_i18n(DK_LANG_EN, DK_S_TOUCH_TO_START), dk_i18n(DK_LANG_TR, DK_S_TOUCH_TO_START));
+    int font = DK_UI_FONT(DK_FONT_BODY, 0);
+    int w = width - 2 * m->margin_px;
+    int th = dk_ui_text_height(ui, w, font, prompt);
+    /* Grey on black: about 7:1, readable up close, dim from across the hall. */
+    dk_ui_text_block(ui, (dk_rect){m->margin_px, (height - th) / 2, w, th}, font,
+                     (dk_color){150, 150, 150, 255}, DK_ALIGN_CENTER, DK_EL_HEADING, prompt);
+    if (tapped)
+        go(app, ui, DK_SCREEN_HOME, "", 0);
+}
+
 static void screen_attract(dk_app *app, dk_ui *ui, int width, int height)
 {
+    if (is_night(app)) {
+        screen_night(app, ui, width, height);
+        return;
+    }
     const dk_metrics *m = dk_ui_metrics(ui);
     const screen_data *d = &app->data;
     dk_rect all = {0, 0, width, height};
@@ -1734,13 +1831,26 @@ static void overlays(dk_app *app, dk_ui *ui, dk_rect vp, int bar_h)
         more_time_dialog(app, ui, vp);
 }
 
+static void frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms);
+
 void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms)
+{
+    int read_this_frame = app->speech_armed;
+    app->speech_armed = 0;
+    frame(app, ui, width, height, now_ms);
+    if (read_this_frame && !dk_ui_had_input(ui))
+        app->speech_request = DK_APP_SPEECH_START;
+}
+
+static void frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms)
 {
     app->now = now_ms;
     if (!app->last_input)
         app->last_input = now_ms;
     if (dk_ui_had_input(ui)) {
         app->last_input = now_ms;
+        if (app->speech_available)
+            app->speech_request = DK_APP_SPEECH_STOP; /* speech stops on the next action */
     }
     dk_screen screen = app->stack[app->depth - 1].screen;
     /* Idle: warn, count down, then reset everything the visitor chose or typed. */
@@ -1772,8 +1882,12 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
 
     dk_rect vp = viewport(app, &m);
     /* The backend clears the screen to DK_C_BACKGROUND before drawing; no fill needed. */
-    if (vp.y > 0) /* low-reach mode: the unreachable top stays calm and empty */
-        dk_ui_fill(ui, (dk_rect){0, 0, width, vp.y}, dk_ui_color(ui, DK_C_SURFACE), 0);
+    if (vp.y > 0) { /* low-reach mode: a calm picture above the reach line, nothing to touch */
+        dk_rect band = {0, 0, width, vp.y};
+        dk_ui_fill(ui, band, dk_ui_color(ui, DK_C_SURFACE), 0);
+        if (app->band_image[0])
+            dk_ui_image(ui, band, app->band_image, DK_FIT_COVER, "");
+    }
     int head_h = header(app, ui, vp, screen_title(app), screen_color(app));
     int bar_h = bottom_bar(app, ui, vp);
     if (app->stack[app->depth - 1].screen != screen || !app->data.loaded) {
@@ -1877,7 +1991,11 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
 long dk_app_next_wakeup(const dk_app *app, uint32_t now_ms)
 {
     dk_screen screen = app->stack[app->depth - 1].screen;
+    if (app->speech_armed)
+        return 0; /* the frame to read aloud */
     if (screen == DK_SCREEN_ATTRACT) {
+        if (is_night(app)) /* nothing moves; look again at the next full hour */
+            return (long)(3600 - wall_now(app) % 3600) * 1000;
         if (app->paused)
             return (long)(PROMPT_MS - now_ms % PROMPT_MS); /* the prompt still changes language */
         long slide = (long)SLIDE_MS - (long)(now_ms - app->slide_start);

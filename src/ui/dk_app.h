@@ -91,6 +91,17 @@ void dk_app_set_submit(dk_app *app, dk_app_submit_fn fn, void *ctx);
 /* 1 once after staff tapped "Sync now" (then 0 until the next tap); for the sync worker. */
 int dk_app_take_sync_request(dk_app *app);
 
+/* Speech output ("read aloud", EN 301 549 5.1.3). The kiosk says whether it can speak; only
+ * then does the accessibility panel offer "Read aloud". After each frame the kiosk asks what to
+ * do: START means read this frame's screen (dk_speech_text over its elements, in the app's
+ * language), STOP means stop at once (any touch stops reading; reading again starts over). */
+enum { DK_APP_SPEECH_NONE, DK_APP_SPEECH_START, DK_APP_SPEECH_STOP };
+void dk_app_set_speech_available(dk_app *app, int available);
+int dk_app_take_speech_request(dk_app *app); /* DK_APP_SPEECH_*, then NONE until the next */
+
+/* Tests: pretend the wall clock says unix_s (night hours, dates); 0 goes back to the real one. */
+void dk_app_set_wall_clock(dk_app *app, long long unix_s);
+
 /* For tests and the staff screen. */
 dk_screen dk_app_screen(const dk_app *app);
 dk_lang dk_app_lang(const dk_app *app);
