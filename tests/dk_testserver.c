@@ -4,7 +4,14 @@
  * damaged bytes, error statuses and redirects, each chosen by a command-line flag.
  *
  *   dk-testserver --root DIR [--port N] [--port-file FILE] [--log FILE] [--token T]
- *                 [--heartbeats FILE] [--no-range] [--rate BYTES_PER_S] [--fault SPEC]...
+ *                 [--heartbeats FILE] [--registrations FILE] [--no-range] [--rate BYTES_PER_S]
+ *                 [--fault SPEC]...
+ *
+ * POST /api/v1/registrations works like the hub's as far as a kiosk can tell (docs/protocol.md):
+ * token (401), Content-Type application/octet-stream (415), Idempotency-Key and 49 to 8192 bytes
+ * (400/413), then per key: new -> 201, the same bytes again -> 200 replay, other bytes -> 409. It
+ * opens nothing. With --registrations FILE every request appends a line
+ * "KEY LENGTH SHA256 stored|replay|conflict" to FILE.
  *
  * SPEC is MODE[@PATH_PREFIX][#COUNT]: the fault applies to requests whose path starts with
  * PATH_PREFIX (default: every request), COUNT times (default: always). Modes:
@@ -15,6 +22,8 @@
  *   endless     a body that never ends             drip      one byte every 500 ms
  *   badsig      the first signature's last hex digit changed
  *   redirect    302 to the same path over plain http
+ *   lost        (registrations) store the record, then close the connection without an answer,
+ *               as if the reply was lost on the way
  * The port is printed as "port N" on standard output (and written to --port-file). */
 #include "dk_crypto.h"
 
@@ -35,6 +44,8 @@
 #define MAX_FAULTS 16
 #define HEADER_MAX 16384
 #define BODY_MAX   (16 * 1024 * 1024)
+#define REG_MAX    8192   /* [bytes] a registration body, as the hub's limit */
+#define REG_KEYS   200000 /* registrations remembered */
 
 typedef enum {
     F_STATUS,
@@ -48,7 +59,8 @@ typedef enum {
     F_ENDLESS,
     F_DRIP,
     F_BADSIG,
-    F_REDIRECT
+    F_REDIRECT,
+    F_LOST
 } fault_mode;
 
 typedef struct fault {
@@ -59,7 +71,7 @@ typedef struct fault {
 } fault;
 
 static const char *root_dir;
-static const char *log_path, *heartbeat_path, *token;
+static const char *log_path, *heartbeat_path, *registrations_path, *token;
 static int no_range;
 static long rate;
 static int port;
@@ -102,7 +114,8 @@ static void parse_fault(const char *spec)
     } names[] = {{"status", F_STATUS},     {"reset", F_RESET},       {"close", F_CLOSE},
                  {"truncate", F_TRUNCATE}, {"corrupt", F_CORRUPT},   {"swap", F_SWAP},
                  {"extra", F_EXTRA},       {"nolength", F_NOLENGTH}, {"endless", F_ENDLESS},
-                 {"drip", F_DRIP},         {"badsig", F_BADSIG},     {"redirect", F_REDIRECT}};
+                 {"drip", F_DRIP},         {"badsig", F_BADSIG},     {"redirect", F_REDIRECT},
+                 {"lost", F_LOST}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(buf, names[i].name) == 0) {
             f->mode = names[i].mode;
@@ -311,6 +324,123 @@ static void handle_heartbeat(int fd, const char *headers, const char *body_start
     log_line("POST", "/api/v1/heartbeat", -1, 200, NULL);
 }
 
+/* The registrations received: key and SHA-256 of the body (what the hub's unique constraint and
+ * replay check need). */
+typedef struct reg {
+    char key[33];
+    char sha[DK_SHA256_HEX];
+} reg;
+static reg *regs;
+static size_t nregs;
+
+static void reg_log(const char *key, size_t len, const char *sha, const char *outcome)
+{
+    if (!registrations_path)
+        return;
+    FILE *f = fopen(registrations_path, "a");
+    if (!f)
+        return;
+    fprintf(f, "%s %zu %s %s\n", key, len, sha, outcome);
+    fclose(f);
+}
+
+static int idem_key_ok(const char *k)
+{
+    if (strlen(k) != 32)
+        return 0;
+    for (const char *p = k; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+static void handle_registration(int fd, const char *headers, const char *body_start, size_t have,
+                                const fault *f)
+{
+    const char *path = "/api/v1/registrations";
+    char auth[1024], cl[32], ct[128], key[128];
+    copy_value(auth, sizeof auth, header_value(headers, "Authorization"));
+    copy_value(cl, sizeof cl, header_value(headers, "Content-Length"));
+    copy_value(ct, sizeof ct, header_value(headers, "Content-Type"));
+    copy_value(key, sizeof key, header_value(headers, "Idempotency-Key"));
+    char expect[1024];
+    snprintf(expect, sizeof expect, "Bearer %s", token ? token : "");
+    if (token && strcmp(auth, expect) != 0) {
+        send_simple(fd, 401, "Unauthorized", NULL,
+                    "{\"error\":\"bad_token\",\"message\":\"This device token is not known. "
+                    "Re-register the kiosk.\"}");
+        log_line("POST", path, -1, 401, NULL);
+        return;
+    }
+    if (!cl[0]) {
+        send_simple(fd, 411, "Length Required", NULL,
+                    "{\"error\":\"length_required\",\"message\":\"Content-Length\"}");
+        log_line("POST", path, -1, 411, NULL);
+        return;
+    }
+    if (strncmp(ct, "application/octet-stream", 24) != 0) {
+        send_simple(fd, 415, "Unsupported Media Type", NULL,
+                    "{\"error\":\"unsupported_media_type\",\"message\":\"octet-stream\"}");
+        log_line("POST", path, -1, 415, NULL);
+        return;
+    }
+    long want = strtol(cl, NULL, 10);
+    if (want < 0 || want > REG_MAX) {
+        send_simple(fd, 413, "Too Large", NULL,
+                    "{\"error\":\"too_large\",\"message\":\"more than 8192 bytes\"}");
+        log_line("POST", path, -1, 413, NULL);
+        return;
+    }
+    char body[REG_MAX];
+    size_t got = have < (size_t)want ? have : (size_t)want;
+    memcpy(body, body_start, got);
+    while (got < (size_t)want) {
+        ssize_t n = recv(fd, body + got, (size_t)want - got, 0);
+        if (n <= 0)
+            return;
+        got += (size_t)n;
+    }
+    if (!idem_key_ok(key) || got < 49) {
+        send_simple(fd, 400, "Bad Request", NULL,
+                    "{\"error\":\"malformed\",\"message\":\"no Idempotency-Key, or too "
+                    "short\"}");
+        log_line("POST", path, -1, 400, NULL);
+        return;
+    }
+    char sha[DK_SHA256_HEX];
+    dk_sha256_hex(body, got, sha);
+    for (size_t i = 0; i < nregs; i++) {
+        if (strcmp(regs[i].key, key) != 0)
+            continue;
+        if (strcmp(regs[i].sha, sha) == 0) {
+            reg_log(key, got, sha, "replay");
+            send_simple(fd, 200, "OK", NULL, "{\"ok\":true,\"replay\":true}");
+            log_line("POST", path, -1, 200, "replay");
+        } else {
+            reg_log(key, got, sha, "conflict");
+            send_simple(fd, 409, "Conflict", NULL,
+                        "{\"error\":\"idempotency_conflict\",\"message\":\"This key came "
+                        "before with other bytes.\"}");
+            log_line("POST", path, -1, 409, NULL);
+        }
+        return;
+    }
+    if (nregs < REG_KEYS) {
+        snprintf(regs[nregs].key, sizeof regs[nregs].key, "%s", key);
+        snprintf(regs[nregs].sha, sizeof regs[nregs].sha, "%s", sha);
+        nregs++;
+    }
+    reg_log(key, got, sha, "stored");
+    if (f && f->mode == F_LOST) { /* stored, but the answer never arrives */
+        log_line("POST", path, -1, 0, "lost");
+        struct linger lg = {1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        return;
+    }
+    send_simple(fd, 201, "Created", NULL, "{\"ok\":true,\"replay\":false}");
+    log_line("POST", path, -1, 201, NULL);
+}
+
 static void handle(int fd)
 {
     char req[HEADER_MAX + 1];
@@ -356,6 +486,10 @@ static void handle(int fd)
     }
     if (strcmp(method, "POST") == 0 && strcmp(path, "/api/v1/heartbeat") == 0) {
         handle_heartbeat(fd, headers, body_start, body_have);
+        return;
+    }
+    if (strcmp(method, "POST") == 0 && strcmp(path, "/api/v1/registrations") == 0) {
+        handle_registration(fd, headers, body_start, body_have, f);
         return;
     }
     if (strcmp(method, "GET") != 0) {
@@ -510,6 +644,8 @@ int main(int argc, char **argv)
             token = argv[++i];
         else if (strcmp(a, "--heartbeats") == 0 && v)
             heartbeat_path = argv[++i];
+        else if (strcmp(a, "--registrations") == 0 && v)
+            registrations_path = argv[++i];
         else if (strcmp(a, "--rate") == 0 && v)
             rate = strtol(argv[++i], NULL, 10);
         else if (strcmp(a, "--no-range") == 0)
@@ -518,10 +654,14 @@ int main(int argc, char **argv)
             parse_fault(argv[++i]);
         else
             die("usage: dk-testserver --root DIR [--port N] [--port-file F] [--log F] [--token T] "
-                "[--heartbeats F] [--no-range] [--rate B] [--fault MODE[@PREFIX][#COUNT]]...");
+                "[--heartbeats F] [--registrations F] [--no-range] [--rate B] "
+                "[--fault MODE[@PREFIX][#COUNT]]...");
     }
     if (!root_dir)
         die("--root is required");
+    regs = calloc(REG_KEYS, sizeof *regs);
+    if (!regs)
+        die("out of memory");
     signal(SIGPIPE, SIG_IGN);
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;

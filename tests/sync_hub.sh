@@ -33,16 +33,18 @@ for _ in $(seq 200); do
 done
 check "the hub serves" test -n "$port"
 
-# The kiosk's settings: the snippet device add printed (only the keys this kiosk knows).
+# The kiosk's settings: the snippet device add printed (hub_url comes from the command line).
 d=$tmp/kiosk
 mkdir -p "$d"
 {
-  grep -E '^(trusted_keys|device_token) = ' "$tmp/device.out"
+  grep -E '^(trusted_keys|device_token|registration_pubkey) = ' "$tmp/device.out"
   echo "data_dir = $d"
   echo "bundle_dir = $bundle"
 } >"$d.conf"
 token=$(sed -n 's/^device_token = //p' "$d.conf") # never to be printed by the kiosk
 check "device add printed a token and a key" test -n "$token"
+check "device add printed the registration key, and the kiosk takes it" \
+  grep -Eq '^registration_pubkey = [0-9a-f]{64}$' "$d.conf"
 
 sync_once "$d"
 check "release 1 from the hub (exit $rc)" test "$rc" = 0

@@ -2,9 +2,11 @@
 # Volunteer sign-up (issue 5), headless: a visitor registers interest by touch alone, in German,
 # English and Turkish, typing on the kiosk's own keyboard (umlauts, ß, Turkish letters, @ and the
 # endings, a phone number, the cursor keys); "Thank you" shows masked data; the form is empty
-# again afterwards; what the kiosk stored is sealed (nothing typed is on its disk in plain text).
-# Without a place to store registrations (no registration_pubkey) there is no "Register
-# interest" anywhere. See tests/README-ui.md.
+# again afterwards; what the kiosk stored is sealed (nothing typed is on its disk in plain text,
+# not even in outbox.db-wal while the kiosk runs), opens with the hub's secret key and holds what
+# was typed, and does not open with another key. Without a place to store registrations (no
+# registration_pubkey, or one that is not a key) there is no "Register interest" anywhere, and
+# the log says why. See tests/README-ui.md.
 ui_name=ui_signup
 # shellcheck source=tests/ui_common.bash
 source "$(dirname "$0")/ui_common.bash"
@@ -26,9 +28,29 @@ expect screen group
 scrollto Kontakt
 expect absent signup
 expect running
+# ... and the staff screen says why, in plain words
+advance 4500
+tap staff-corner
+tap staff-corner
+tap staff-corner
+tap staff-corner
+tap staff-corner
+tap pin:2
+tap pin:4
+tap pin:6
+tap pin:8
+tap pin:ok
+expect screen staff
+scrollto staff:sync
+expect text sign-up is off: WHY
 EOF
-ui_spawn no-outbox "$ui_tmp/no-outbox.txt" "${land[@]}"
+pin_hash=$("$ui_kiosk" --hash-pin <<<"2468" | sed 's/^staff_pin_hash = //')
+sed 's/WHY/registration_pubkey is not a usable key/' "$ui_tmp/no-outbox.txt" >"$ui_tmp/bad-key.txt"
+sed -i 's/WHY/registration_pubkey is not set/' "$ui_tmp/no-outbox.txt"
+ui_spawn no-outbox "$ui_tmp/no-outbox.txt" "${land[@]}" --set "staff_pin_hash=$pin_hash"
 ui_collect no-outbox || true
+ui_check "no registration_pubkey: the log says sign-up is off and why" \
+  grep -q "sign-up is off: registration_pubkey is not set" "$ui_tmp/no-outbox.log"
 
 # The kiosk side of issue 5 (src/kiosk/main.c opening the outbox and passing dk_app_set_submit())
 # reads the hub's registration public key from the setting registration_pubkey (docs/hub.md,
@@ -45,6 +67,14 @@ fi
   { cat "$ui_tmp/hub-init.log"; exit 1; }
 pub=$(tr -d ' \n' <"$ui_tmp/hub/keys/registration.pub")
 store=(--set "registration_pubkey=$pub")
+signuptool=${DK_SIGNUPTOOL:-$ui_bin/dk-signuptool}
+
+# A key that is not one (all zeros: no X25519 key can seal to it): no button, and the log says so.
+ui_spawn bad-key "$ui_tmp/bad-key.txt" "${land[@]}" --set "staff_pin_hash=$pin_hash" \
+  --set registration_pubkey=0000000000000000000000000000000000000000000000000000000000000000
+ui_collect bad-key || true
+ui_check "an unusable registration_pubkey: the log says sign-up is off and why" \
+  grep -q "sign-up is off: registration_pubkey is not a usable key" "$ui_tmp/bad-key.log"
 
 # ---- German, landscape: from the district page, its groups preselected ----
 cat >"$ui_tmp/de.txt" <<'EOF'
@@ -102,6 +132,8 @@ expect text *** *** 78
 expect absent Jürgen Weiß-Çelik
 wait 300
 screenshot SHOTS/de-thanks.png
+# time for the shell to look at the data folder while the outbox is open (below)
+wait 2000
 scrollto signup:done
 tap signup:done
 expect screen district
@@ -213,6 +245,20 @@ sed -i "s#SHOTS#$shots#" "$ui_tmp/de.txt" "$ui_tmp/en.txt" "$ui_tmp/tr.txt"
 ui_spawn de "$ui_tmp/de.txt" "${land[@]}" "${store[@]}" --set home_district=hoerde
 ui_spawn en "$ui_tmp/en.txt" "${port[@]}" "${store[@]}"
 ui_spawn tr "$ui_tmp/tr.txt" "${land[@]}" "${store[@]}" --set home_district=hoerde
+# While the German kiosk still runs, its outbox open: nothing typed in any file of its data
+# folder, outbox.db-wal and -shm included.
+typed='Jürgen|juergen|Weiß|web\.de|123456-78|Mary|mary_oneil|Ayşe|Yılmaz|9876543' # (Çelik is in the content)
+for _ in $(seq 3000); do
+  [ -e "$ui_tmp/de.rc" ] && break
+  [ "$(sqlite3 "$ui_tmp/data-de/outbox.db" 'SELECT count(*) FROM outbox' 2>/dev/null || true)" = 1 ] &&
+    break
+  sleep 0.1
+done
+ui_check "de: the registration is stored while the kiosk still runs" test ! -e "$ui_tmp/de.rc"
+ui_check "de: the outbox is open (its -wal file exists)" test -e "$ui_tmp/data-de/outbox.db-wal"
+ui_check "de: while it runs, nothing typed is in any file of its data folder" \
+  bash -c "! grep -rlaE '$typed' '$ui_tmp/data-de'"
+"$signuptool" keygen "$ui_tmp/other.key" >/dev/null
 for run in de en tr; do
   ui_collect "$run" || continue
   db="$ui_tmp/data-$run/outbox.db"
@@ -220,6 +266,18 @@ for run in de en tr; do
   ui_check "$run: one record in the outbox" \
     test "$(sqlite3 "$db" 'SELECT count(*) FROM outbox' 2>/dev/null)" = 1
   ui_check "$run: nothing typed is on the disk in plain text" \
-    bash -c "! grep -rlaE 'Jürgen|juergen|Mary|mary_oneil|Ayşe|Yılmaz|9876543|123456-78' '$ui_tmp/data-$run'"
+    bash -c "! grep -rlaE '$typed' '$ui_tmp/data-$run'"
+  # The hub's secret key opens it and finds what was typed; another key opens nothing.
+  "$signuptool" open "$ui_tmp/data-$run" "$ui_tmp/hub/keys/registration.key" \
+    >"$ui_tmp/$run.opened" 2>&1 || true
+  case $run in
+  de) want='"district":"hoerde","email":"juergen.weiss@web.de",.*"language":"de",.*"name":"Jürgen Weiß-Çelik","phone":"0231 123456-78"' ;;
+  en) want='"email":"mary_oneil@gmail.com",.*"groups":\["eving-ak-bergbaugeschichte"\],"language":"en",.*"name":"Mary O'"'"'Neil","phone":""' ;;
+  tr) want='"email":"",.*"language":"tr",.*"name":"Ayşe Yılmaz İnce","phone":"\+49 231 9876543"' ;;
+  esac
+  ui_check "$run: the hub's key opens the record and it holds what was typed" \
+    grep -qE "$want" "$ui_tmp/$run.opened"
+  ui_check "$run: another key cannot open it" \
+    bash -c "! '$signuptool' open '$ui_tmp/data-$run' '$ui_tmp/other.key' >/dev/null 2>&1"
 done
 ui_finish

@@ -34,7 +34,7 @@
       "Argon2id hash of the staff PIN (district-kiosk --hash-pin); empty: staff screen locked")   \
     X(INT, image_cache_mb, 96, 8, 1024, "MiB", "Byte budget of decoded images and textures")    \
     X(STR, hub_url, "", 0, 0, "",                                                                  \
-      "Base URL of the hub (https://...) for heartbeats; empty: no sync at all")                   \
+      "Base URL of the hub (https://...) for heartbeats and registrations; empty: no sync")        \
     X(STR, sync_url, "", 0, 0, "",                                                                 \
       "Base URL of the release files (the hub, a web server or CDN); empty: hub_url")              \
     X(STR, trusted_keys, "", 0, 0, "",                                                             \

@@ -592,8 +592,10 @@ static dk_err finish(dk_http *h, transfer *t, CURLcode rc, uint64_t cap, dk_http
 
 static dk_err unexpected_status(const transfer *t, long status)
 {
-    return dk_error_set(DK_ERR_PROTOCOL, "the server %s answered %s with status %ld", t->server,
-                        t->what, status);
+    char msg[200];
+    error_message(t, msg, sizeof msg); /* the hub's words for a 400, 409, 413, ... */
+    return dk_error_set(DK_ERR_PROTOCOL, "the server %s answered %s with status %ld%s%s", t->server,
+                        t->what, status, *msg ? ": " : "", msg);
 }
 
 /* ---- Requests ---- */
@@ -708,8 +710,9 @@ dk_err dk_http_get_file(dk_http *h, const char *url, const char *path, uint64_t 
     return err;
 }
 
-dk_err dk_http_post_json(dk_http *h, const char *url, const char *token, const char *json,
-                         size_t len, size_t cap, dk_buf *body, dk_http_reply *reply)
+dk_err dk_http_post(dk_http *h, const char *url, const char *token, const char *content_type,
+                    const char *const *headers_extra, const void *data, size_t len, size_t cap,
+                    dk_buf *body, dk_http_reply *reply)
 {
     memset(reply, 0, sizeof *reply);
     dk_buf_reset(body);
@@ -720,27 +723,34 @@ dk_err dk_http_post_json(dk_http *h, const char *url, const char *token, const c
     struct curl_slist *headers = NULL, *next;
     dk_err err = prepare(h, &t, url);
     if (!err) {
-        char auth[AUTH_MAX];
+        char line[AUTH_MAX];
         int bad = 0;
-        next = curl_slist_append(headers, "Content-Type: application/json");
+        int n = snprintf(line, sizeof line, "Content-Type: %s", content_type);
+        bad |= n < 0 || (size_t)n >= sizeof line;
+        next = bad ? NULL : curl_slist_append(headers, line);
         bad |= !next;
         headers = next ? next : headers;
         next = curl_slist_append(headers, "Expect:");
         bad |= !next;
         headers = next ? next : headers;
-        if (token && *token) {
-            int n = snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-            bad |= n < 0 || (size_t)n >= sizeof auth;
+        for (size_t i = 0; headers_extra && headers_extra[i] && !bad; i++) {
+            next = curl_slist_append(headers, headers_extra[i]);
+            bad |= !next;
+            headers = next ? next : headers;
+        }
+        if (token && *token && !bad) {
+            n = snprintf(line, sizeof line, "Authorization: Bearer %s", token);
+            bad |= n < 0 || (size_t)n >= sizeof line;
             if (!bad) {
-                next = curl_slist_append(headers, auth);
+                next = curl_slist_append(headers, line);
                 bad |= !next;
                 headers = next ? next : headers;
             }
-            dk_wipe(auth, sizeof auth);
         }
+        dk_wipe(line, sizeof line);
         bad |= curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers) != CURLE_OK;
         bad |= curl_easy_setopt(h->curl, CURLOPT_POST, 1L) != CURLE_OK;
-        bad |= curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, json) != CURLE_OK;
+        bad |= curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, data) != CURLE_OK;
         bad |= curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK;
         bad |= curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap) != CURLE_OK;
         if (bad)
@@ -756,8 +766,15 @@ dk_err dk_http_post_json(dk_http *h, const char *url, const char *token, const c
         dk_wipe(s->data, strlen(s->data));
     curl_slist_free_all(headers);
     curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
     dk_buf_free(&t.errbody);
     if (err)
         dk_buf_reset(body);
     return err;
+}
+
+dk_err dk_http_post_json(dk_http *h, const char *url, const char *token, const char *json,
+                         size_t len, size_t cap, dk_buf *body, dk_http_reply *reply)
+{
+    return dk_http_post(h, url, token, "application/json", NULL, json, len, cap, body, reply);
 }

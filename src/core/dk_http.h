@@ -85,6 +85,15 @@ dk_err dk_http_get_file(dk_http *h, const char *url, const char *path, uint64_t 
 dk_err dk_http_post_json(dk_http *h, const char *url, const char *token, const char *json,
                          size_t len, size_t cap, dk_buf *body, dk_http_reply *reply) DK_MUST_CHECK;
 
+/* POSTs len bytes of data exactly as they are, with "Content-Type: <content_type>", the extra
+ * header lines in headers_extra (a NULL-terminated list of "Name: value", or NULL) and
+ * "Authorization: Bearer <token>" (token NULL or "": none). Replies and errors as
+ * dk_http_post_json(); reply->status holds the status whenever an answer arrived (0: none), so
+ * a caller can act on each status itself. data is borrowed for the call. */
+dk_err dk_http_post(dk_http *h, const char *url, const char *token, const char *content_type,
+                    const char *const *headers_extra, const void *data, size_t len, size_t cap,
+                    dk_buf *body, dk_http_reply *reply) DK_MUST_CHECK;
+
 /* 1 if url's host is a loopback address (127.0.0.0/8, ::1, localhost), else 0. */
 int dk_http_is_loopback_url(const char *url);
 

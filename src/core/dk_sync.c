@@ -1,5 +1,5 @@
-/* dk_sync.c: the kiosk's sync cycle (timestamp, manifest, objects, switch, cleanup, heartbeat),
- * its state in data_dir/sync.db, and the worker thread that schedules it. */
+/* dk_sync.c: the kiosk's sync cycle (timestamp, manifest, objects, switch, cleanup, registration
+ * upload, heartbeat), its state in data_dir/sync.db, and the worker thread that schedules it. */
 #include "dk_sync.h"
 
 #include "dk_bundle.h"
@@ -9,6 +9,7 @@
 #include "dk_fs.h"
 #include "dk_http.h"
 #include "dk_log.h"
+#include "dk_outbox.h"
 #include "dk_sign.h"
 #include "dk_store.h"
 
@@ -52,7 +53,10 @@ struct dk_sync {
     pthread_cond_t wake;
     dk_sync_status status;
     long long backlog, quarantined;
+    long long time_floor; /* newest issued time seen [unix s] */
     int request, stopping, thread_running;
+    int upload_request; /* dk_sync_request_upload() was called */
+    double upload_due;  /* monotonic: the next upload pass on its own; 0: none planned */
     pthread_t thread;
     atomic_int cancel;
     double last_notify; /* monotonic; only the cycle's thread touches it */
@@ -422,6 +426,7 @@ typedef struct cycle {
     uint64_t downloaded, total;
     unsigned fetched;
     int lock_fd;
+    int locked; /* 1: this cycle holds the flock on sync.lock */
 } cycle;
 
 static long long floor_now(const cycle *c)
@@ -859,6 +864,7 @@ static dk_err cycle_lock(cycle *c)
                             strerror(errno));
     if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0)
         return dk_error_set(DK_ERR_EXISTS, "another sync of %s is running", c->data_dir);
+    c->locked = 1;
     return DK_OK;
 }
 
@@ -977,6 +983,312 @@ done:
     return err;
 }
 
+/* ---- Registrations: the upload pass ---- */
+
+/* The settings' defaults are the outbox's (dk_config.h cannot include dk_outbox.h). */
+_Static_assert(DK_OUTBOX_DEFAULT_MAX_RECORDS == 100000, "registration_max_records default");
+_Static_assert(DK_OUTBOX_DEFAULT_MAX_BYTES == (128LL << 20), "registration_max_mb default");
+_Static_assert(DK_OUTBOX_DEFAULT_RETRY_MIN_S == 30, "registration_retry_min_s default");
+_Static_assert(DK_OUTBOX_DEFAULT_RETRY_MAX_S == 3600, "registration_retry_max_s default");
+
+void dk_sync_outbox_options(const dk_config *cfg, dk_outbox_options *out)
+{
+    dk_outbox_options_default(out);
+    out->max_records = cfg->registration_max_records;
+    out->max_bytes = (int64_t)cfg->registration_max_mb << 20;
+    out->retry_min_s = cfg->registration_retry_min_s;
+    out->retry_max_s = cfg->registration_retry_max_s;
+}
+
+/* How one upload pass went. */
+typedef struct upload {
+    int ran;           /* 1: there is an outbox and it was read */
+    long long sent;    /* acknowledged by the hub (and deleted) */
+    long long replays; /* ... of those, answered as a replay (the first reply was lost) */
+    long long refused; /* moved to the quarantine */
+    int failed;        /* a record was kept for a retry, or the outbox failed: the pass ended */
+    int stopped;       /* the deadline or dk_sync_stop() ended the pass */
+    int blocked;       /* no hub_url or device_token: nothing can be sent until they are set */
+    int64_t retry_s;   /* [s] after a failure: until that record is due again */
+    char error[DK_SYNC_ERROR_MAX]; /* plain words for staff; "" when nothing went wrong */
+    dk_outbox_stats stats;
+} upload;
+
+static long long floor_of(dk_sync *s)
+{
+    pthread_mutex_lock(&s->lock);
+    long long f = s->time_floor;
+    pthread_mutex_unlock(&s->lock);
+    return f;
+}
+
+/* max(now, time floor): the time the outbox schedules by (dk_outbox.h). */
+static long long upload_now(dk_sync *s)
+{
+    long long now = wall_now(s), f = floor_of(s);
+    return now > f ? now : f;
+}
+
+static int outbox_exists(const dk_sync *s)
+{
+    char path[PATH_MAX_];
+    return dk_fs_join(path, sizeof path, s->cfg.data_dir, DK_OUTBOX_FILE) == DK_OK &&
+           dk_fs_exists(path);
+}
+
+/* What a failed upload means for staff, and what to do about it. detail is dk_http's message
+ * (the server, the status, the hub's "message"; never the body sent). */
+static void upload_words(long status, const char *detail, char *out, size_t outsz)
+{
+    if (status == 401 || status == 403)
+        snprintf(out, outsz,
+                 "the hub refused this kiosk's device token (%ld): registrations wait on the "
+                 "kiosk; set device_token to the token from district-hub device add",
+                 status);
+    else if (status == 429 || status == 503)
+        snprintf(out, outsz, "the hub is busy (%ld): registrations wait and are sent later",
+                 status);
+    else if (status >= 500)
+        snprintf(out, outsz, "the hub failed (%ld): registrations wait and are sent later: %s",
+                 status, detail);
+    else if (status == 0)
+        snprintf(out, outsz, "registrations wait: %s", detail);
+    else
+        snprintf(out, outsz,
+                 "the hub answered %ld to a registration (check hub_url, and that kiosk and hub "
+                 "are of matching versions): registrations wait: %s",
+                 status, detail);
+}
+
+/* Sends the due records of the outbox, oldest first, until none is due, one fails, the deadline
+ * passes or the sync is stopped. The caller holds cycle_lock and the flock on sync.lock. */
+static void upload_pass(dk_sync *s, double deadline, upload *u)
+{
+    memset(u, 0, sizeof *u);
+    if (!outbox_exists(s))
+        return; /* no registration was ever stored here */
+    dk_outbox_options oo;
+    dk_sync_outbox_options(&s->cfg, &oo);
+    dk_outbox *ob = NULL;
+    if (dk_outbox_open(s->cfg.data_dir, &oo, &ob) != DK_OK) {
+        char detail[DK_SYNC_ERROR_MAX];
+        copy_text(detail, sizeof detail, dk_error_detail());
+        snprintf(u->error, sizeof u->error, "registrations cannot be read from the outbox: %s",
+                 detail);
+        dk_warn("sync: %s", u->error);
+        u->failed = 1;
+        u->retry_s = oo.retry_min_s;
+        return;
+    }
+    u->ran = 1;
+    double t0 = dk_http_monotonic();
+    long long now = upload_now(s);
+    char url[URL_MAX];
+    dk_http *http = NULL;
+    dk_err err = DK_OK;
+    if (!s->hub_url[0] || !s->cfg.device_token[0]) {
+        err = DK_ERR_INVALID; /* nowhere to send them: said below if any wait */
+        u->blocked = 1;
+    } else if (snprintf(url, sizeof url, "%s/api/v1/registrations", s->hub_url) >=
+               (int)sizeof url) {
+        err = dk_error_set(DK_ERR_LIMIT, "hub_url is too long");
+        snprintf(u->error, sizeof u->error, "registrations wait: hub_url is too long");
+        u->blocked = 1;
+    } else {
+        dk_http_options ho = {s->cfg.ca_file,
+                              s->cfg.pinned_public_key,
+                              s->cfg.sync_allow_http,
+                              s->cfg.sync_connect_timeout_s,
+                              s->cfg.sync_low_speed_bytes_s,
+                              s->cfg.sync_low_speed_time_s,
+                              "district-kiosk"};
+        if ((err = dk_http_new(&ho, &http))) {
+            char detail[DK_SYNC_ERROR_MAX];
+            copy_text(detail, sizeof detail, dk_error_detail());
+            snprintf(u->error, sizeof u->error, "registrations wait: %s", detail);
+            u->failed = 1;
+            u->retry_s = oo.retry_min_s;
+        } else {
+            dk_http_set_cancel(http, &s->cancel);
+            dk_http_set_deadline(http, deadline);
+        }
+    }
+    /* One record at a time; the buffers live on the heap (a record is 6 KiB). */
+    dk_outbox_record *rec = err ? NULL : malloc(sizeof *rec);
+    dk_buf reply_body;
+    dk_buf_init(&reply_body, DK_SYNC_REPLY_MAX);
+    if (!err && !rec) {
+        err = DK_ERR_NOMEM;
+        snprintf(u->error, sizeof u->error, "registrations wait: out of memory");
+        u->failed = 1;
+        u->retry_s = oo.retry_min_s;
+    }
+    while (!err) {
+        if (atomic_load(&s->cancel) || dk_http_monotonic() >= deadline) {
+            u->stopped = 1;
+            break;
+        }
+        now = upload_now(s);
+        dk_err e = dk_outbox_next(ob, now, rec);
+        if (e == DK_ERR_NOTFOUND)
+            break;
+        if (e == DK_ERR_CORRUPT) { /* a damaged row: set it aside for staff, go on */
+            dk_warn("sync: %s; it is kept in the quarantine", dk_error_detail());
+            if (dk_outbox_quarantine(ob, rec->id, "damaged in the kiosk's outbox", now) == DK_OK) {
+                u->refused++;
+                continue;
+            }
+        }
+        if (e) {
+            char detail[DK_SYNC_ERROR_MAX];
+            copy_text(detail, sizeof detail, dk_error_detail());
+            snprintf(u->error, sizeof u->error, "registrations cannot be read from the outbox: %s",
+                     detail);
+            u->failed = 1;
+            u->retry_s = oo.retry_min_s;
+            break;
+        }
+        char idem[32 + DK_OUTBOX_IDEM_KEY_HEX];
+        snprintf(idem, sizeof idem, "Idempotency-Key: %s", rec->idem_key);
+        const char *const headers[] = {idem, NULL};
+        dk_http_reply reply;
+        e = dk_http_post(http, url, s->cfg.device_token, "application/octet-stream", headers,
+                         rec->sealed, rec->sealed_len, DK_SYNC_REPLY_MAX, &reply_body, &reply);
+        long status = reply.status;
+        char detail[DK_SYNC_ERROR_MAX];
+        copy_text(detail, sizeof detail, e ? dk_error_detail() : "");
+        if (status >= 200 && status <= 299) {
+            /* Stored by the hub. Tests end or fail the process here: the hub has the record,
+             * the kiosk still too, so the next pass sends it again and gets a replay. */
+            if (dk_fault_point("sync.upload.stored") != DK_OK) {
+                u->stopped = 1;
+                break;
+            }
+            e = dk_outbox_ack(ob, rec->id);
+            if (e && e != DK_ERR_NOTFOUND) {
+                char why[DK_SYNC_ERROR_MAX];
+                copy_text(why, sizeof why, dk_error_detail());
+                snprintf(u->error, sizeof u->error,
+                         "a delivered registration cannot be removed from the outbox (it will be "
+                         "sent again, and the hub knows it): %s",
+                         why);
+                u->failed = 1;
+                u->retry_s = oo.retry_min_s;
+                break;
+            }
+            int replay = reply_body.data && strstr(reply_body.data, "\"replay\":true") != NULL;
+            u->sent++;
+            u->replays += replay;
+            dk_debug("sync: registration %s delivered (%ld%s)", rec->idem_key, status,
+                     replay ? ", a replay" : "");
+            continue;
+        }
+        if (status == 0 && (atomic_load(&s->cancel) || dk_http_monotonic() >= deadline)) {
+            u->stopped = 1; /* cut off by us, not refused: sent again next time, unpunished */
+            break;
+        }
+        if (status == 400 || status == 409 || status == 413) {
+            /* The hub refuses this record itself; it will never take it. Kept sealed for staff;
+             * the others may well be fine. */
+            char reason[DK_OUTBOX_ERROR_MAX];
+            snprintf(reason, sizeof reason, "refused by the hub (%ld): %s", status, detail);
+            dk_warn("sync: registration %s was refused by the hub (%ld) and is kept sealed in "
+                    "the quarantine: %s",
+                    rec->idem_key, status, detail);
+            if ((e = dk_outbox_quarantine(ob, rec->id, reason, now))) {
+                char why[DK_SYNC_ERROR_MAX];
+                copy_text(why, sizeof why, dk_error_detail());
+                snprintf(u->error, sizeof u->error,
+                         "a refused registration cannot be set aside: %s", why);
+                u->failed = 1;
+                u->retry_s = oo.retry_min_s;
+                break;
+            }
+            u->refused++;
+            continue;
+        }
+        /* The hub is down, busy, refuses this kiosk or is misconfigured: the next record would
+         * fare no better. Keep this one for later and end the pass. */
+        upload_words(status, detail, u->error, sizeof u->error);
+        int64_t delay = 0;
+        char line[DK_OUTBOX_ERROR_MAX];
+        if (status)
+            snprintf(line, sizeof line, "HTTP %ld: %s", status, detail);
+        else
+            snprintf(line, sizeof line, "%s", detail);
+        if (dk_outbox_retry(ob, rec->id, line, now, &delay) != DK_OK) {
+            dk_warn("sync: cannot schedule a registration's retry: %s", dk_error_detail());
+            delay = oo.retry_min_s;
+        }
+        dk_warn("sync: registration %s not delivered, next try in %lld s: %s", rec->idem_key,
+                (long long)delay, u->error);
+        u->failed = 1;
+        u->retry_s = delay;
+        break;
+    }
+    if (rec)
+        dk_wipe(rec, sizeof *rec); /* sealed bytes only, but no reason to leave them about */
+    free(rec);
+    dk_buf_free(&reply_body);
+    dk_http_free(http);
+    if (dk_outbox_stats_get(ob, upload_now(s), &u->stats) != DK_OK) {
+        dk_warn("sync: cannot count the outbox: %s", dk_error_detail());
+        u->ran = 0;
+    }
+    dk_outbox_close(ob);
+    if (u->blocked && !u->error[0] && u->stats.backlog > 0)
+        snprintf(u->error, sizeof u->error,
+                 "registrations wait on the kiosk: hub_url and device_token must be set to send "
+                 "them");
+    if (u->sent || u->refused || u->failed) {
+        char replays[64] = "";
+        if (u->replays)
+            snprintf(replays, sizeof replays, " (%lld of them again, after a lost reply)",
+                     u->replays);
+        dk_info("sync: registrations: %lld delivered%s, %lld refused, %lld waiting, %lld in the "
+                "quarantine (%.1f s)",
+                u->sent, replays, u->refused, (long long)u->stats.backlog,
+                (long long)u->stats.quarantined, dk_http_monotonic() - t0);
+    }
+}
+
+/* Puts what a pass found into the status and plans the next pass on its own. */
+static void upload_apply(dk_sync *s, const upload *u)
+{
+    double mono = dk_http_monotonic();
+    pthread_mutex_lock(&s->lock);
+    dk_sync_status *st = &s->status;
+    if (u->ran) {
+        s->backlog = st->backlog = u->stats.backlog;
+        s->quarantined = st->quarantined = u->stats.quarantined;
+    }
+    st->uploaded = u->sent;
+    if (u->sent)
+        st->last_upload = wall_now(s);
+    copy_text(st->upload_error, sizeof st->upload_error, u->error);
+    if (u->blocked)
+        s->upload_due = 0; /* until the settings change (a restart) */
+    else if (u->failed)
+        s->upload_due = mono + (double)(u->retry_s > 0 ? u->retry_s : 1);
+    else if (u->stopped || u->stats.due > 0)
+        s->upload_due = mono + 1; /* more are due: go on soon (a cycle's deadline is per cycle) */
+    else if (u->ran && u->stats.backlog > 0 && !u->error[0])
+        s->upload_due = mono + (double)s->cfg.registration_retry_min_s; /* some wait for a retry */
+    else
+        s->upload_due = 0;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* 1 while a failed record's retry is pending: a scheduled cycle then leaves the outbox alone. */
+static int upload_backing_off(dk_sync *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int wait =
+        s->upload_due > 0 && s->upload_due > dk_http_monotonic() && s->status.upload_error[0];
+    pthread_mutex_unlock(&s->lock);
+    return wait;
+}
+
 /* ---- Heartbeat ---- */
 
 static dk_err send_heartbeat(dk_sync *s, const dk_sync_status *st)
@@ -1009,7 +1321,18 @@ static dk_err send_heartbeat(dk_sync *s, const dk_sync_status *st)
     const char *result =
         st->last_result == DK_SYNC_UPDATED ? "ok" : dk_sync_result_name(st->last_result);
     bad |= json_object_set_new(o, "last_result", json_string(result));
-    bad |= json_object_set_new(o, "last_error", json_string(st->last_error));
+    /* The hub's device list shows one error per kiosk: the content's, and why registrations
+     * wait (at most 256 bytes, as the protocol allows). */
+    char last_error[DK_SYNC_ERROR_MAX];
+    if (st->upload_error[0] && st->last_error[0]) {
+        char both[2 * DK_SYNC_ERROR_MAX + 32];
+        snprintf(both, sizeof both, "%s; %s", st->upload_error, st->last_error);
+        copy_text(last_error, sizeof last_error, both);
+    } else {
+        copy_text(last_error, sizeof last_error,
+                  st->upload_error[0] ? st->upload_error : st->last_error);
+    }
+    bad |= json_object_set_new(o, "last_error", json_string(last_error));
     bad |= json_object_set_new(o, "stale", json_boolean(st->stale));
     bad |= json_object_set_new(o, "backlog", json_integer(backlog));
     bad |= json_object_set_new(o, "quarantined", json_integer(quarantined));
@@ -1066,7 +1389,9 @@ static void status_from_state(dk_sync *s, const state *st, long long now)
     o->stale = st->ts_expires > 0 && st->ts_expires <= t;
 }
 
-static dk_err cycle_locked(dk_sync *s)
+/* One cycle. upload_always: 1 sends due registrations even while a failed one waits for its
+ * retry (a cycle someone asked for), 0 leaves them to their own schedule (the timer's cycles). */
+static dk_err cycle_locked(dk_sync *s, int upload_always)
 {
     cycle c;
     memset(&c, 0, sizeof c);
@@ -1099,6 +1424,27 @@ static dk_err cycle_locked(dk_sync *s)
         dk_info("sync: release %lld is current", c.content_version);
     }
     read_content_info(&c);
+    if (c.db) {
+        pthread_mutex_lock(&s->lock);
+        if (c.st.time_floor > s->time_floor)
+            s->time_floor = c.st.time_floor;
+        pthread_mutex_unlock(&s->lock);
+    }
+    /* Registrations go whatever became of the content: the hub's API may work while the
+     * release files do not (a mirror is down), or the other way round. Only not while another
+     * process syncs this data folder (it uploads them). */
+    if (!atomic_load(&s->cancel) && (upload_always || !upload_backing_off(s))) {
+        if (!c.locked && c.lock_fd < 0 && cycle_lock(&c) != DK_OK)
+            dk_debug("sync: no registration upload now: %s", dk_error_detail());
+        if (c.locked) {
+            set_phase(s, "upload");
+            double deadline = t0 + (double)s->cfg.sync_cycle_deadline_s,
+                   least = dk_http_monotonic() + DK_SYNC_UPLOAD_MIN_S;
+            upload u;
+            upload_pass(s, deadline > least ? deadline : least, &u);
+            upload_apply(s, &u);
+        }
+    }
     int cancelled = atomic_load(&s->cancel);
 
     pthread_mutex_lock(&s->lock);
@@ -1172,9 +1518,59 @@ static dk_err cycle_locked(dk_sync *s)
 dk_err dk_sync_run_cycle(dk_sync *s)
 {
     pthread_mutex_lock(&s->cycle_lock);
-    dk_err err = cycle_locked(s);
+    dk_err err = cycle_locked(s, 1);
     pthread_mutex_unlock(&s->cycle_lock);
     return err;
+}
+
+/* An upload pass between cycles (a registration was just stored, or a failed one is due
+ * again), with a heartbeat when it delivered or refused anything so that the hub's device list
+ * shows the new backlog. */
+static void upload_alone(dk_sync *s)
+{
+    pthread_mutex_lock(&s->cycle_lock);
+    cycle c;
+    memset(&c, 0, sizeof c);
+    c.lock_fd = -1;
+    snprintf(c.data_dir, sizeof c.data_dir, "%s", s->cfg.data_dir);
+    if (cycle_lock(&c) != DK_OK) { /* another process syncs this folder: it uploads them */
+        dk_debug("sync: no registration upload now: %s", dk_error_detail());
+        pthread_mutex_lock(&s->lock);
+        s->upload_due = dk_http_monotonic() + DK_SYNC_BACKOFF_FIRST_S;
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        pthread_mutex_lock(&s->lock);
+        s->status.running = 1;
+        pthread_mutex_unlock(&s->lock);
+        set_phase(s, "upload");
+        upload u;
+        upload_pass(s, dk_http_monotonic() + (double)s->cfg.sync_cycle_deadline_s, &u);
+        upload_apply(s, &u);
+        if ((u.sent || u.refused) && !atomic_load(&s->cancel)) {
+            set_phase(s, "heartbeat");
+            pthread_mutex_lock(&s->lock);
+            dk_sync_status snapshot = s->status;
+            pthread_mutex_unlock(&s->lock);
+            dk_err hb = send_heartbeat(s, &snapshot);
+            pthread_mutex_lock(&s->lock);
+            if (hb == DK_OK) {
+                s->status.last_heartbeat = wall_now(s);
+                s->status.heartbeat_error[0] = '\0';
+            } else {
+                copy_text(s->status.heartbeat_error, sizeof s->status.heartbeat_error,
+                          dk_error_detail());
+            }
+            pthread_mutex_unlock(&s->lock);
+        }
+        pthread_mutex_lock(&s->lock);
+        s->status.running = 0;
+        s->status.phase[0] = '\0';
+        pthread_mutex_unlock(&s->lock);
+        notify(s, DK_SYNC_EVENT_STATUS);
+    }
+    if (c.lock_fd >= 0)
+        close(c.lock_fd);
+    pthread_mutex_unlock(&s->cycle_lock);
 }
 
 /* ---- Making one, and the worker ---- */
@@ -1256,10 +1652,25 @@ dk_err dk_sync_new(const dk_config *cfg, const dk_sync_options *opt, dk_sync **o
     char path[PATH_MAX_];
     sqlite3 *db = NULL;
     if (dk_fs_join(path, sizeof path, cfg->data_dir, "sync.db") == DK_OK && dk_fs_exists(path) &&
-        state_open(cfg->data_dir, &db) == DK_OK && state_load(db, &c.st) == DK_OK)
+        state_open(cfg->data_dir, &db) == DK_OK && state_load(db, &c.st) == DK_OK) {
         status_from_state(s, &c.st, wall_now(s));
+        s->time_floor = c.st.time_floor;
+    }
     state_free(&c.st);
     sqlite3_close(db);
+    /* ... and the registrations waiting, if this kiosk ever stored one. */
+    if (outbox_exists(s)) {
+        dk_outbox_options oo;
+        dk_sync_outbox_options(cfg, &oo);
+        dk_outbox *ob = NULL;
+        dk_outbox_stats os;
+        if (dk_outbox_open(cfg->data_dir, &oo, &ob) == DK_OK &&
+            dk_outbox_stats_get(ob, upload_now(s), &os) == DK_OK) {
+            s->backlog = s->status.backlog = os.backlog;
+            s->quarantined = s->status.quarantined = os.quarantined;
+        }
+        dk_outbox_close(ob);
+    }
     *out = s;
     return DK_OK;
 }
@@ -1277,8 +1688,13 @@ static void *worker(void *arg)
     pthread_mutex_lock(&s->lock);
     s->status.next_attempt = wall_now(s) + DK_SYNC_FIRST_DELAY_S;
     for (;;) {
-        while (!s->stopping && !s->request && dk_http_monotonic() < due) {
-            double at = due;
+        /* Sleep until the next cycle, a request, or an upload pass of its own. */
+        for (;;) {
+            double mono = dk_http_monotonic();
+            if (s->stopping || s->request || s->upload_request || mono >= due ||
+                (s->upload_due > 0 && mono >= s->upload_due))
+                break;
+            double at = s->upload_due > 0 && s->upload_due < due ? s->upload_due : due;
             struct timespec ts;
             ts.tv_sec = (time_t)at;
             ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
@@ -1286,9 +1702,18 @@ static void *worker(void *arg)
         }
         if (s->stopping)
             break;
+        int asked = s->request, cycle_due = asked || dk_http_monotonic() >= due;
         s->request = 0;
+        s->upload_request = 0;
         pthread_mutex_unlock(&s->lock);
-        dk_err err = dk_sync_run_cycle(s);
+        if (!cycle_due) { /* registrations only; the content keeps its schedule */
+            upload_alone(s);
+            pthread_mutex_lock(&s->lock);
+            continue;
+        }
+        pthread_mutex_lock(&s->cycle_lock);
+        dk_err err = cycle_locked(s, asked);
+        pthread_mutex_unlock(&s->cycle_lock);
         (void)err; /* the status holds the outcome */
         pthread_mutex_lock(&s->lock);
         double delay = dk_sync_next_delay(s->status.failures, s->cfg.sync_interval_s, random01());
@@ -1328,6 +1753,19 @@ void dk_sync_request_now(dk_sync *s)
     pthread_mutex_unlock(&s->lock);
 }
 
+void dk_sync_request_upload(dk_sync *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->upload_request = 1;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+long long dk_sync_time_floor(dk_sync *s)
+{
+    return floor_of(s);
+}
+
 void dk_sync_get_status(dk_sync *s, dk_sync_status *out)
 {
     pthread_mutex_lock(&s->lock);
@@ -1338,8 +1776,8 @@ void dk_sync_get_status(dk_sync *s, dk_sync_status *out)
 void dk_sync_set_backlog(dk_sync *s, long long backlog, long long quarantined)
 {
     pthread_mutex_lock(&s->lock);
-    s->backlog = backlog;
-    s->quarantined = quarantined;
+    s->backlog = s->status.backlog = backlog;
+    s->quarantined = s->status.quarantined = quarantined;
     pthread_mutex_unlock(&s->lock);
 }
 

@@ -1,11 +1,13 @@
 /* dk_sync.h: the kiosk's content sync (docs/protocol.md, "The kiosk's cycle"): one verified
- * cycle that either switches to a complete new release or leaves everything as it was, and a
- * worker thread that runs it periodically with jitter and backs off on failures. */
+ * cycle that either switches to a complete new release or leaves everything as it was, then the
+ * upload of waiting volunteer registrations from the outbox (dk_outbox.h), and a worker thread
+ * that runs it periodically with jitter and backs off on failures. */
 #ifndef DK_SYNC_H
 #define DK_SYNC_H
 
 #include "dk_config.h"
 #include "dk_error.h"
+#include "dk_outbox.h"
 
 #include <stdint.h>
 
@@ -17,6 +19,9 @@
 #define DK_SYNC_REPLY_MAX           16384 /* [bytes] of a reply to an API request */
 #define DK_SYNC_ERROR_MAX           256   /* [bytes] of an error message, with the NUL */
 #define DK_SYNC_NICE                10    /* the worker thread's nice value (Linux) */
+/* [s] the registration upload of a cycle may take at least this long, even when the content
+ * part used up the cycle's deadline. */
+#define DK_SYNC_UPLOAD_MIN_S 60
 
 typedef enum dk_sync_result {
     DK_SYNC_NONE,    /* no cycle has run yet */
@@ -48,6 +53,14 @@ typedef struct dk_sync_status {
     uint64_t last_downloaded; /* [bytes] downloaded by the last cycle */
     long long last_heartbeat; /* last heartbeat the hub acknowledged */
     char heartbeat_error[DK_SYNC_ERROR_MAX]; /* why the last heartbeat failed, "" if it worked */
+    /* Registrations (the outbox in data_dir; all 0 / "" while there is none): */
+    long long backlog;     /* [records] waiting for upload */
+    long long quarantined; /* [records] refused by the hub, kept sealed for staff */
+    long long last_upload; /* when the hub last acknowledged a registration */
+    long long uploaded;    /* [records] the hub acknowledged in the last upload pass */
+    char upload_error[DK_SYNC_ERROR_MAX]; /* why registrations wait, in plain words ("the hub
+                                           * refused this kiosk's device token ..."); "" when the
+                                           * last upload pass had no trouble */
 } dk_sync_status;
 
 /* What the worker tells its owner. Called on the worker thread: the callback must only hand
@@ -84,18 +97,49 @@ dk_err dk_sync_new(const dk_config *cfg, const dk_sync_options *opt, dk_sync **o
  * heartbeat is sent afterwards; its failure does not change the result. */
 dk_err dk_sync_run_cycle(dk_sync *s) DK_MUST_CHECK;
 
+/* Registration upload (docs/protocol.md, "POST /api/v1/registrations"). Every cycle ends, after
+ * the content part and whatever became of it, with an upload pass over its own connection to
+ * data_dir/outbox.db (only if that file exists: a kiosk that never took a registration has
+ * none): the records that are due, oldest first, one request at a time to
+ * hub_url/api/v1/registrations with the device token and the record's idempotency key, the
+ * stored sealed bytes unchanged. A 2xx deletes the record (dk_outbox_ack); 400, 409 and 413 move
+ * it to the quarantine (and the pass goes on with the next); 401, 429, 5xx, no answer and any
+ * other status keep it, schedule its retry (dk_outbox_retry: retry_min_s doubling up to
+ * retry_max_s, +-20 %) and end the pass. A pass ends at the cycle's deadline (at least
+ * DK_SYNC_UPLOAD_MIN_S after it began) and when the sync is stopped; a request cut off that way
+ * is not counted as a failure of the record (the hub may have stored it: the next pass sends it
+ * again and gets 200). The heartbeat that follows carries the backlog and quarantine counts. */
+
 /* Starts the worker thread: a first cycle DK_SYNC_FIRST_DELAY_S after start, then every
  * sync_interval_s +-10 %, after failures after 30 s doubling up to sync_interval_s x 6, +-20 %.
+ * Between cycles it runs upload passes alone: at once after dk_sync_request_upload(), and when a
+ * record that failed is due again (then also a heartbeat if the pass delivered anything).
  * DK_ERR_INVALID if it runs already, DK_ERR_NOMEM if no thread can be made. */
 dk_err dk_sync_start(dk_sync *s) DK_MUST_CHECK;
 
 /* Asks the worker for a cycle now (staff pressed "Sync now"). Can't fail. */
 void dk_sync_request_now(dk_sync *s);
 
+/* Asks the worker for an upload pass now, without a content cycle (a registration was just
+ * stored). A pass runs even while a retry is pending: the new record may well get through.
+ * Can't fail. */
+void dk_sync_request_upload(dk_sync *s);
+
+/* The time floor [unix s]: the newest `issued` time of any verified document, 0 if none. Times
+ * the kiosk records (a registration's `created`) use max(now, floor), since a kiosk's clock
+ * may be wrong (no battery: 1970). Thread-safe. */
+long long dk_sync_time_floor(dk_sync *s);
+
+/* The outbox options from the settings (registration_max_records, registration_max_mb,
+ * registration_retry_min_s, registration_retry_max_s), for every connection to the outbox: the
+ * UI's and the worker's. Can't fail (dk_outbox_open() checks the values). */
+void dk_sync_outbox_options(const dk_config *cfg, dk_outbox_options *out);
+
 /* Copies the current status (under the lock; the only state the threads share). */
 void dk_sync_get_status(dk_sync *s, dk_sync_status *out);
 
-/* Registration outbox figures for the heartbeat (set by whoever owns the outbox). */
+/* Registration outbox figures for the heartbeat and the status. The worker counts the outbox
+ * itself after every upload pass, which replaces what was set here. */
 void dk_sync_set_backlog(dk_sync *s, long long backlog, long long quarantined);
 
 /* Stops the worker promptly, also in the middle of a download (within about a second), and

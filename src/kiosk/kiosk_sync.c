@@ -1,6 +1,7 @@
 /* kiosk_sync.c: runs the sync worker beside the SDL main loop. The worker never touches the UI:
  * it posts one SDL event type (from SDL_RegisterEvents) and the main thread reads the status
- * snapshot, feeds the staff screen and offers new content to the app. */
+ * snapshot, feeds the staff screen (content and registrations) and offers new content to the
+ * app. */
 #include "kiosk_sync.h"
 
 #include "dk_bundle.h"
@@ -25,7 +26,7 @@ struct kiosk_sync {
     dk_store *pending; /* offered to the app, not adopted yet (owned here) */
     Uint32 event_type;
     atomic_int status_queued; /* 1 while a status event waits in SDL's queue */
-    long long backlog;        /* registrations waiting, from kiosk_sync_set_backlog() */
+    char note[256];           /* kiosk_sync_set_note(): another module's line for staff */
     char db_path[4096];
 };
 
@@ -48,6 +49,50 @@ static void on_sync_news(void *arg, dk_sync_event event)
         atomic_store(&ks->status_queued, 0);
 }
 
+/* Appends part to out (of outsz bytes) with "; " between parts, cutting whole characters only
+ * and ending in "…" when something did not fit. */
+static void add_part(char *out, size_t outsz, const char *part)
+{
+    if (!part || !*part || outsz < 8)
+        return;
+    size_t have = strlen(out);
+    if (have + 4 >= outsz)
+        return;
+    char joined[1024];
+    snprintf(joined, sizeof joined, "%s%s%s", out, have ? "; " : "", part);
+    size_t n = strlen(joined);
+    if (n < outsz) {
+        memcpy(out, joined, n + 1);
+        return;
+    }
+    n = outsz - 4; /* room for "…" (3 bytes) and the NUL */
+    while (n > 0 && ((unsigned char)joined[n] & 0xC0) == 0x80)
+        n--;
+    memcpy(out, joined, n);
+    memcpy(out + n, "\xe2\x80\xa6", 4);
+}
+
+void kiosk_sync_staff_error(const dk_sync_status *st, const char *note, char *out, size_t outsz)
+{
+    if (!outsz)
+        return;
+    out[0] = '\0';
+    /* The registrations first: people's data waits there; content errors are long. */
+    add_part(out, outsz, note);
+    if (st) {
+        add_part(out, outsz, st->upload_error);
+        if (st->quarantined > 0) {
+            char q[160];
+            snprintf(q, sizeof q,
+                     "%lld registration%s refused by the hub, kept sealed on this kiosk "
+                     "(quarantine)",
+                     st->quarantined, st->quarantined == 1 ? " was" : "s were");
+            add_part(out, outsz, q);
+        }
+        add_part(out, outsz, st->last_error);
+    }
+}
+
 static void feed_view(kiosk_sync *ks)
 {
     dk_sync_status st;
@@ -62,8 +107,8 @@ static void feed_view(kiosk_sync *ks)
     snprintf(v.issued, sizeof v.issued, "%s", st.content_issued);
     v.stale = st.stale;
     v.running = st.running;
-    snprintf(v.error, sizeof v.error, "%s", st.last_error);
-    v.backlog = ks->backlog;
+    kiosk_sync_staff_error(&st, ks->note, v.error, sizeof v.error);
+    v.backlog = st.backlog;
     dk_app_set_sync_view(ks->app, &v);
 }
 
@@ -172,8 +217,26 @@ void kiosk_sync_set_backlog(kiosk_sync *ks, long long backlog, long long quarant
 {
     if (!ks)
         return;
-    ks->backlog = backlog;
     dk_sync_set_backlog(ks->sync, backlog, quarantined);
+    feed_view(ks);
+}
+
+void kiosk_sync_request_upload(kiosk_sync *ks)
+{
+    if (ks)
+        dk_sync_request_upload(ks->sync);
+}
+
+long long kiosk_sync_time_floor(kiosk_sync *ks)
+{
+    return ks ? dk_sync_time_floor(ks->sync) : 0;
+}
+
+void kiosk_sync_set_note(kiosk_sync *ks, const char *note)
+{
+    if (!ks)
+        return;
+    snprintf(ks->note, sizeof ks->note, "%s", note ? note : "");
     feed_view(ks);
 }
 
@@ -193,6 +256,9 @@ void kiosk_sync_stop(kiosk_sync *ks)
 /* For the power-cut tests (tests/sync_killloop.sh): DK_FAULT_EXIT_AT_SWITCH=k ends the process
  * at the k-th fault point after the switch to a new release began, as a power cut would
  * (dk_fault.h). The count restarts there, so "fault points passed" then counts the switch. */
+/* DK_FAULT_EXIT_AT_UPLOAD=k does the same from the start of the registration upload: k = 1 ends
+ * the process right after the hub acknowledged the first record and before the kiosk deleted
+ * it (a reply lost to a power cut), so the next run must send it again and get a replay. */
 static void once_news(void *arg, dk_sync_event event)
 {
     dk_sync *const *s = arg;
@@ -202,9 +268,13 @@ static void once_news(void *arg, dk_sync_event event)
     dk_sync_status st;
     dk_sync_get_status(*s, &st);
     const char *k = getenv("DK_FAULT_EXIT_AT_SWITCH");
+    const char *u = getenv("DK_FAULT_EXIT_AT_UPLOAD");
     if (k && strcmp(st.phase, "switch") == 0) {
         armed = 1;
         dk_fault_arm(strtol(k, NULL, 10), DK_FAULT_EXIT);
+    } else if (u && strcmp(st.phase, "upload") == 0) {
+        armed = 1;
+        dk_fault_arm(strtol(u, NULL, 10), DK_FAULT_EXIT);
     }
 }
 
@@ -255,7 +325,14 @@ int kiosk_sync_once(const dk_config *cfg, const char *app_version)
     printf("  %-18s %s\n", "stale", st.stale ? "yes" : "no");
     printf("  %-18s %d\n", "failures in a row", st.failures);
     printf("  %-18s %s\n", "heartbeat", st.heartbeat_error[0] ? st.heartbeat_error : "sent");
-    if (getenv("DK_FAULT_EXIT_AT") || getenv("DK_FAULT_EXIT_AT_SWITCH"))
+    printf("  %-18s %lld delivered now, %lld waiting, %lld refused (quarantine)\n", "registrations",
+           st.uploaded, st.backlog, st.quarantined);
+    printf("  %-18s %s\n", "upload error", st.upload_error[0] ? st.upload_error : "none");
+    char staff[256]; /* the staff screen's line (dk_app_sync_view.error) */
+    kiosk_sync_staff_error(&st, NULL, staff, sizeof staff);
+    printf("  %-18s %s\n", "staff screen", staff[0] ? staff : "no error");
+    if (getenv("DK_FAULT_EXIT_AT") || getenv("DK_FAULT_EXIT_AT_SWITCH") ||
+        getenv("DK_FAULT_EXIT_AT_UPLOAD"))
         fprintf(stderr, "fault points passed: %ld\n", dk_fault_passed());
     fflush(stdout);
     if (st.last_result == DK_SYNC_UPDATED || st.last_result == DK_SYNC_CURRENT)

@@ -1,6 +1,6 @@
-/* kiosk_sync.h: the glue between the content sync worker (dk_sync) and the SDL main loop: news
- * from the worker arrive as SDL events, new content is offered to the UI, the staff screen's
- * "Sync now" reaches the worker. */
+/* kiosk_sync.h: the glue between the sync worker (dk_sync: content and registration upload) and
+ * the SDL main loop: news from the worker arrive as SDL events, new content is offered to the
+ * UI, the staff screen's "Sync now" and new registrations reach the worker. */
 #ifndef KIOSK_SYNC_H
 #define KIOSK_SYNC_H
 
@@ -9,7 +9,10 @@
 #include "dk_error.h"
 #include "dk_store.h"
 
+#include "dk_sync.h"
+
 #include <SDL.h>
+#include <stddef.h>
 
 typedef struct kiosk_sync kiosk_sync;
 
@@ -31,16 +34,34 @@ int kiosk_sync_handle_event(kiosk_sync *ks, const SDL_Event *ev);
 void kiosk_sync_poll(kiosk_sync *ks);
 
 /* The registration outbox's figures, for the staff screen and the heartbeat (main thread).
- * Accepts NULL. */
+ * The worker counts the outbox itself after each upload pass. Accepts NULL. */
 void kiosk_sync_set_backlog(kiosk_sync *ks, long long backlog, long long quarantined);
+
+/* A registration was just stored: the worker sends it now (an upload pass without a content
+ * cycle). Accepts NULL. */
+void kiosk_sync_request_upload(kiosk_sync *ks);
+
+/* The sync's time floor [unix s] (dk_sync_time_floor), 0 for NULL. */
+long long kiosk_sync_time_floor(kiosk_sync *ks);
+
+/* A line for the staff screen from elsewhere (kiosk_signup: "sign-up is off: ..."), shown with
+ * the sync's own news; copied; NULL or "" for none. Accepts ks NULL (then nothing happens: the
+ * caller shows it itself). */
+void kiosk_sync_set_note(kiosk_sync *ks, const char *note);
+
+/* What the staff screen's "last error" line says: the sync's errors, why registrations wait,
+ * how many the hub refused, and note, in plain words, cut to outsz bytes (whole characters).
+ * Exposed for kiosk_signup, which shows the same when there is no sync. */
+void kiosk_sync_staff_error(const dk_sync_status *st, const char *note, char *out, size_t outsz);
 
 /* Stops the worker (promptly, even mid-download) and frees everything; the store in *store
  * stays open for its owner. Call before SDL_Quit. Accepts NULL. */
 void kiosk_sync_stop(kiosk_sync *ks);
 
-/* `district-kiosk --sync-once`: one cycle without a window; prints the outcome and the status
- * on standard output. Returns the exit status: 0 the kiosk has the current release, 1 the cycle
- * failed, 2 sync is not configured, 3 the hub's timestamp has expired (stale). */
+/* `district-kiosk --sync-once`: one cycle (content, then the registrations waiting) without a
+ * window; prints the outcome and the status on standard output. Returns the exit status: 0 the
+ * kiosk has the current release, 1 the cycle failed, 2 sync is not configured, 3 the hub's
+ * timestamp has expired (stale). How the registrations went is printed, not in the status. */
 int kiosk_sync_once(const dk_config *cfg, const char *app_version);
 
 #endif

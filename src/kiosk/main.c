@@ -12,6 +12,7 @@
 #include "kiosk_images.h"
 #include "kiosk_render.h"
 #include "kiosk_script.h"
+#include "kiosk_signup.h"
 #include "kiosk_sync.h"
 
 #include <SDL.h>
@@ -545,7 +546,11 @@ int main(int argc, char **argv)
     }
     if (kiosk_sync_start(&k.cfg, APP_VERSION, k.app, &k.store, &k.sync) != DK_OK)
         dk_error("content sync is off: %s", dk_error_detail());
+    kiosk_signup *signup = NULL; /* the outbox and "Register interest"; NULL: sign-up is off */
+    if (kiosk_signup_start(&k.cfg, k.app, k.sync, &signup) != DK_OK)
+        dk_error("sign-up is off: %s", dk_error_detail());
     rc = run(&k);
+    kiosk_signup_stop(signup);
     kiosk_sync_stop(k.sync);
     stop(&k);
     return rc;

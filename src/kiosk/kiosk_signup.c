@@ -1,0 +1,165 @@
+/* kiosk_signup.c: sign-up on the kiosk: the hub's registration key from the settings, the UI
+ * thread's outbox connection, and the submit function behind "Send" on the sign-up form. */
+#include "kiosk_signup.h"
+
+#include "dk_crypto.h"
+#include "dk_log.h"
+#include "dk_outbox.h"
+#include "dk_sync.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct kiosk_signup {
+    const dk_config *cfg;
+    dk_app *app;
+    kiosk_sync *ks; /* NULL: no hub configured */
+    dk_outbox *ob;  /* this thread's connection; the worker opens its own */
+    unsigned char hub_key[DK_OUTBOX_HUB_KEY_BYTES];
+    char note[256]; /* for the staff screen, "" for none */
+};
+
+/* Reads registration_pubkey into key. DK_ERR_INVALID with the reason in plain words. */
+static dk_err parse_key(const char *hex, unsigned char key[DK_OUTBOX_HUB_KEY_BYTES])
+{
+    if (!hex[0])
+        return dk_error_set(DK_ERR_INVALID,
+                            "registration_pubkey is not set (district-hub device add prints it)");
+    if (strlen(hex) != 2 * DK_OUTBOX_HUB_KEY_BYTES ||
+        dk_hex_decode(hex, key, DK_OUTBOX_HUB_KEY_BYTES) != DK_OK)
+        return dk_error_set(DK_ERR_INVALID,
+                            "registration_pubkey is not a key: it must be 64 hex digits, as "
+                            "district-hub device add prints it");
+    /* A key crypto_box_seal cannot use (all zeros, a point of small order) would fail every
+     * registration after the visitor typed it: try it once now. */
+    unsigned char probe[crypto_box_SEALBYTES + 1];
+    const unsigned char m = 0;
+    if (crypto_box_seal(probe, &m, 1, key) != 0)
+        return dk_error_set(DK_ERR_INVALID,
+                            "registration_pubkey is not a usable key (check the line district-hub "
+                            "device add printed)");
+    return DK_OK;
+}
+
+/* Shows the outbox's figures (backlog -1: unknown) and note on the staff screen: through the
+ * sync glue when there is one (note NULL: keep the one it has), else directly (the app then
+ * knows no sync; configured stays 0). */
+static void show(const dk_config *cfg, dk_app *app, kiosk_sync *ks, long long backlog,
+                 long long quarantined, const char *note)
+{
+    if (ks) {
+        if (note)
+            kiosk_sync_set_note(ks, note);
+        if (backlog >= 0)
+            kiosk_sync_set_backlog(ks, backlog, quarantined);
+        return;
+    }
+    if ((!note || !note[0]) && backlog <= 0 && quarantined <= 0)
+        return; /* nothing to say: leave the screen as the sync glue left it */
+    char line[256];
+    snprintf(line, sizeof line, "%s%s%s", note ? note : "",
+             note && note[0] && (cfg->hub_url[0] || cfg->sync_url[0]) ? "; " : "",
+             cfg->hub_url[0] || cfg->sync_url[0] ? "sync is off (see the log)" : "");
+    dk_sync_status st;
+    memset(&st, 0, sizeof st);
+    st.quarantined = quarantined > 0 ? quarantined : 0;
+    dk_app_sync_view v;
+    memset(&v, 0, sizeof v);
+    v.backlog = backlog > 0 ? backlog : 0;
+    kiosk_sync_staff_error(&st, line, v.error, sizeof v.error);
+    dk_app_set_sync_view(app, &v);
+}
+
+/* Counts the outbox for the staff screen (UI thread); note as for show(). */
+static void refresh(kiosk_signup *su, const char *note)
+{
+    dk_outbox_stats os;
+    long long now = (long long)time(NULL), time_floor = kiosk_sync_time_floor(su->ks);
+    if (dk_outbox_stats_get(su->ob, now > time_floor ? now : time_floor, &os) != DK_OK) {
+        dk_warn("sign-up: cannot count the outbox: %s", dk_error_detail());
+        return;
+    }
+    show(su->cfg, su->app, su->ks, os.backlog, os.quarantined, note);
+}
+
+/* The form's submit function (dk_app_submit_fn), on the UI thread. */
+static dk_err submit(void *ctx, const dk_signup *rec)
+{
+    kiosk_signup *su = ctx;
+    /* The record is const and the form wipes it; the stamped copy is wiped here. */
+    dk_signup copy;
+    memcpy(&copy, rec, sizeof copy);
+    long long now = (long long)time(NULL), time_floor = kiosk_sync_time_floor(su->ks);
+    copy.created = now > time_floor ? now : time_floor;
+    char key[DK_OUTBOX_IDEM_KEY_HEX];
+    dk_err err = dk_outbox_add(su->ob, &copy, su->hub_key, key);
+    dk_signup_wipe(&copy);
+    if (err) {
+        /* dk_outbox_add's details name a rule, a limit or SQLite's words, never a value. */
+        dk_warn("sign-up: a registration could not be stored: %s", dk_error_detail());
+        return err;
+    }
+    dk_info("sign-up: registration %s sealed and stored for upload", key);
+    refresh(su, su->ks ? NULL : su->note);
+    kiosk_sync_request_upload(su->ks);
+    return DK_OK;
+}
+
+dk_err kiosk_signup_start(const dk_config *cfg, dk_app *app, kiosk_sync *ks, kiosk_signup **out)
+{
+    *out = NULL;
+    unsigned char key[DK_OUTBOX_HUB_KEY_BYTES];
+    char note[256];
+    if (parse_key(cfg->registration_pubkey, key) != DK_OK) {
+        snprintf(note, sizeof note, "sign-up is off: %s", dk_error_detail());
+        dk_warn("%s", note);
+        sodium_memzero(key, sizeof key);
+        show(cfg, app, ks, -1, 0, note);
+        return DK_OK;
+    }
+    kiosk_signup *su = calloc(1, sizeof *su);
+    if (!su) {
+        sodium_memzero(key, sizeof key);
+        return dk_error_set(DK_ERR_NOMEM, "sign-up: out of memory");
+    }
+    su->cfg = cfg;
+    su->app = app;
+    su->ks = ks;
+    memcpy(su->hub_key, key, sizeof key);
+    sodium_memzero(key, sizeof key);
+    dk_outbox_options oo;
+    dk_sync_outbox_options(cfg, &oo);
+    if (dk_outbox_open(cfg->data_dir, &oo, &su->ob) != DK_OK) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "%s", dk_error_detail());
+        snprintf(note, sizeof note, "sign-up is off: the outbox cannot be opened: %s", detail);
+        dk_warn("%s", note);
+        show(cfg, app, ks, -1, 0, note);
+        kiosk_signup_stop(su);
+        return DK_OK;
+    }
+    dk_app_set_submit(app, submit, su);
+    /* With a sync but no device_token the worker says why registrations wait, once some do. */
+    if (!ks)
+        snprintf(su->note, sizeof su->note,
+                 "registrations wait on this kiosk: no hub_url is set to send them to");
+    dk_info("sign-up: on; registrations are sealed for the hub into %s/%s%s", cfg->data_dir,
+            DK_OUTBOX_FILE, su->note[0] ? " and wait there: no hub_url is set" : "");
+    refresh(su, su->note);
+    *out = su;
+    return DK_OK;
+}
+
+void kiosk_signup_stop(kiosk_signup *su)
+{
+    if (!su)
+        return;
+    if (su->ob) /* only a started one gave the app its function */
+        dk_app_set_submit(su->app, NULL, NULL);
+    dk_outbox_close(su->ob);
+    sodium_memzero(su->hub_key, sizeof su->hub_key);
+    free(su);
+}
