@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FACES         4    /* regular, bold, italic, bold italic: indexed by DK_UI_* bits */
-#define PATH_MAX_LEN  1024 /* [bytes] a face's path */
-#define MEASURE_SLOTS 2048 /* [entries] direct-mapped measurement cache (~110 KiB) */
-#define MEASURE_TEXT  40   /* [bytes] longest text the measurement cache keeps */
-#define STACK_TEXT    512  /* [bytes] texts up to this are copied on the stack */
+#define FACES           4    /* regular, bold, italic, bold italic: indexed by DK_UI_* bits */
+#define PATH_MAX_LEN    1024 /* [bytes] a face's path */
+#define MEASURE_BUCKETS 4096 /* measurement cache hash buckets (a power of two) */
+#define STACK_TEXT      512  /* [bytes] texts up to this are copied on the stack */
 
 static const char *const face_files[FACES] = {KIOSK_FONTS_FILE_REGULAR, KIOSK_FONTS_FILE_BOLD,
                                               KIOSK_FONTS_FILE_ITALIC,
@@ -28,14 +27,18 @@ typedef struct open_font {
     unsigned long long used; /* tick of last use, for LRU */
 } open_font;
 
-/* A measured width. Texts longer than MEASURE_TEXT are measured every time: they are whole
- * lines, rarer than the words and pieces the line breaker asks about. */
-typedef struct measure_slot {
-    int font; /* -1: empty */
+/* A measured width, keyed by face, size and text: what the width depends on (hinting and
+ * kerning are the same for every font). Whole lines are kept as well as the words and pieces
+ * the line breaker asks about: the breaker measures each line it chose whole, every frame. */
+typedef struct measure_entry {
+    struct measure_entry *chain;       /* next in the hash bucket */
+    struct measure_entry *prev, *next; /* LRU: head is the most recently used */
+    uint32_t hash;
+    int face, px;
     int width;
-    unsigned char len;
-    char text[MEASURE_TEXT];
-} measure_slot;
+    size_t len;
+    char text[]; /* len bytes */
+} measure_entry;
 
 struct kiosk_fonts {
     char path[FACES][PATH_MAX_LEN]; /* "" if not found */
@@ -46,7 +49,9 @@ struct kiosk_fonts {
     open_font open[KIOSK_FONTS_MAX_OPEN];
     unsigned long long tick;
     unsigned warned; /* bit per face that failed to open (logged once); bit 8: too long text */
-    measure_slot measure[MEASURE_SLOTS];
+    measure_entry *measure[MEASURE_BUCKETS];
+    measure_entry *head, *tail;
+    size_t measure_bytes; /* [bytes] of the entries, with their text */
     kiosk_fonts_stats stats;
 };
 
@@ -173,10 +178,7 @@ int kiosk_fonts_set_metrics(kiosk_fonts *f, const dk_metrics *m)
         f->line[s] = line;
         f->bold[s] = bold;
     }
-    if (changed)
-        for (size_t i = 0; i < MEASURE_SLOTS; i++)
-            f->measure[i].font = -1;
-    return changed;
+    return changed; /* measurements are per face and size: they stay right */
 }
 
 dk_err kiosk_fonts_new(const char *font_dir, const dk_metrics *metrics, kiosk_fonts **out)
@@ -218,6 +220,11 @@ void kiosk_fonts_free(kiosk_fonts *f)
         return;
     for (int i = 0; i < KIOSK_FONTS_MAX_OPEN; i++)
         close_slot(f, &f->open[i]);
+    while (f->head) {
+        measure_entry *e = f->head;
+        f->head = e->next;
+        free(e);
+    }
     free(f);
 }
 
@@ -257,15 +264,81 @@ int kiosk_fonts_glyph_top(kiosk_fonts *f, int font)
     return o ? ascent - o->ascent : 0;
 }
 
-static uint32_t fnv1a(int font, const char *s, size_t n)
+static uint32_t fnv1a(int face, int px, const char *s, size_t n)
 {
-    uint32_t h = 2166136261u ^ (uint32_t)font;
-    h *= 16777619u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
+    uint32_t h = 2166136261u;
+    h = (h ^ (uint32_t)face) * 16777619u;
+    h = (h ^ (uint32_t)px) * 16777619u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
+}
+
+static void measure_unlink(kiosk_fonts *f, measure_entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        f->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        f->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void measure_push(kiosk_fonts *f, measure_entry *e)
+{
+    e->prev = NULL;
+    e->next = f->head;
+    if (f->head)
+        f->head->prev = e;
+    else
+        f->tail = e;
+    f->head = e;
+}
+
+static size_t measure_size(size_t len)
+{
+    return sizeof(measure_entry) + len;
+}
+
+/* Drops the least recently used measurements beyond the budget. */
+static void measure_evict(kiosk_fonts *f)
+{
+    while (f->tail && f->measure_bytes > KIOSK_FONTS_MEASURE_BUDGET) {
+        measure_entry *e = f->tail;
+        measure_entry **p = &f->measure[e->hash & (MEASURE_BUCKETS - 1)];
+        while (*p != e)
+            p = &(*p)->chain;
+        *p = e->chain;
+        measure_unlink(f, e);
+        f->measure_bytes -= measure_size(e->len);
+        free(e);
+    }
+}
+
+/* Remembers a width; out of memory only means it is measured again next time. */
+static void measure_keep(kiosk_fonts *f, uint32_t h, int face, int px, const char *utf8, size_t len,
+                         int width)
+{
+    if (measure_size(len) > KIOSK_FONTS_MEASURE_BUDGET / 16)
+        return; /* a text that long is rare: it would only push out many short ones */
+    measure_entry *e = malloc(measure_size(len));
+    if (!e)
+        return;
+    e->hash = h;
+    e->face = face;
+    e->px = px;
+    e->width = width;
+    e->len = len;
+    memcpy(e->text, utf8, len);
+    measure_entry **b = &f->measure[h & (MEASURE_BUCKETS - 1)];
+    e->chain = *b;
+    *b = e;
+    measure_push(f, e);
+    f->measure_bytes += measure_size(len);
+    measure_evict(f);
 }
 
 int kiosk_fonts_measure(kiosk_fonts *f, int font, const char *utf8, size_t len)
@@ -279,16 +352,21 @@ int kiosk_fonts_measure(kiosk_fonts *f, int font, const char *utf8, size_t len)
         f->warned |= 0x100u;
         return -1;
     }
-    measure_slot *slot = NULL;
-    if (len <= MEASURE_TEXT) {
-        slot = &f->measure[fnv1a(font, utf8, len) % MEASURE_SLOTS];
-        if (slot->font == font && slot->len == len && memcmp(slot->text, utf8, len) == 0) {
+    int bits;
+    int style = style_of(f, font, &bits);
+    int face = f->face_for_bits[bits], px = f->px[style];
+    uint32_t h = fnv1a(face, px, utf8, len);
+    for (measure_entry *e = f->measure[h & (MEASURE_BUCKETS - 1)]; e; e = e->chain) {
+        if (e->hash == h && e->face == face && e->px == px && e->len == len &&
+            memcmp(e->text, utf8, len) == 0) {
             f->stats.measure_hits++;
-            return slot->width;
+            measure_unlink(f, e);
+            measure_push(f, e);
+            return e->width;
         }
     }
-    TTF_Font *ttf = kiosk_fonts_get(f, font);
-    if (!ttf)
+    open_font *o = open_face(f, face, px);
+    if (!o)
         return -1;
     char stack[STACK_TEXT];
     char *copy = len < sizeof stack ? stack : malloc(len + 1);
@@ -296,8 +374,8 @@ int kiosk_fonts_measure(kiosk_fonts *f, int font, const char *utf8, size_t len)
         return -1;
     memcpy(copy, utf8, len);
     copy[len] = '\0';
-    int w = 0, h = 0;
-    int rc = TTF_SizeUTF8(ttf, copy, &w, &h);
+    int w = 0, ht = 0;
+    int rc = TTF_SizeUTF8(o->font, copy, &w, &ht);
     if (copy != stack)
         free(copy);
     if (rc != 0) {
@@ -306,12 +384,7 @@ int kiosk_fonts_measure(kiosk_fonts *f, int font, const char *utf8, size_t len)
         f->warned |= 0x200u;
         return -1;
     }
-    if (slot) {
-        slot->font = font;
-        slot->len = (unsigned char)len;
-        memcpy(slot->text, utf8, len);
-        slot->width = w;
-    }
+    measure_keep(f, h, face, px, utf8, len, w);
     return w;
 }
 

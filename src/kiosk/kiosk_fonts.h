@@ -15,6 +15,10 @@
 #define KIOSK_FONTS_MAX_OPEN    24    /* [fonts] open TTF_Font objects (face x size) kept */
 #define KIOSK_FONTS_TEXT_MAX    16384 /* [bytes] longest text measured or rendered in one piece */
 #define KIOSK_FONTS_LINE_HEIGHT 1.4   /* [em] line height when the metrics give none (UI.md) */
+/* [bytes] measured widths kept (LRU), text included: about 15,000 words and lines, several
+ * screens' worth, so that laying out a page again (every frame while it scrolls) costs no
+ * shaping. Texts over a sixteenth of it are measured every time. */
+#define KIOSK_FONTS_MEASURE_BUDGET (1u << 20)
 
 /* The four faces, indexed by dk_ui's emphasis bits (DK_UI_BOLD | DK_UI_ITALIC). */
 #define KIOSK_FONTS_FILE_REGULAR     "NotoSans-Regular.ttf"
@@ -37,16 +41,18 @@ void kiosk_fonts_free(kiosk_fonts *fonts); /* accepts NULL */
 
 /* Takes the pixel sizes and line heights of every DK_FONT_* style from metrics (read during the
  * call only), e.g. when larger-text mode or the window size changes. Fonts for sizes in use stay
- * open; new sizes open on first use. Returns 1 if any size changed (then the measurement cache
- * is dropped), 0 if not. Can't fail. */
+ * open; new sizes open on first use. Measurements are kept per face and size, so they stay
+ * right (and switching back finds them). Returns 1 if any size changed, 0 if not. Can't fail. */
 int kiosk_fonts_set_metrics(kiosk_fonts *fonts, const dk_metrics *metrics);
 
 /* The text backend for dk_ui_new(), with ctx = fonts: valid as long as fonts lives. */
 dk_ui_text_backend kiosk_fonts_backend(kiosk_fonts *fonts);
 
 /* Width [px] of utf8[0..len) (need not be NUL-terminated) in dk_ui font id font (DK_UI_FONT()),
- * kerned and shaped as it will be drawn. 0 for len 0; -1 if the font cannot be opened, the text
- * is longer than KIOSK_FONTS_TEXT_MAX or SDL_ttf fails (logged once per kind). */
+ * kerned and shaped as it will be drawn. Answered from a cache of KIOSK_FONTS_MEASURE_BUDGET
+ * bytes when it was measured before in the same face and size. 0 for len 0; -1 if the font
+ * cannot be opened, the text is longer than KIOSK_FONTS_TEXT_MAX or SDL_ttf fails (logged once
+ * per kind; failures are not cached). */
 int kiosk_fonts_measure(kiosk_fonts *fonts, int font, const char *utf8, size_t len);
 
 /* A font's line height (top of one line to the next) and ascent (line top to baseline) [px].

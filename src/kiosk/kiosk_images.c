@@ -1,5 +1,6 @@
-/* kiosk_images.c: image objects decoded on a worker thread, cached as textures on the UI thread
- * in an LRU list with a byte budget, with a negative cache for broken objects. */
+/* kiosk_images.c: image objects decoded on a worker thread at the size they are drawn, cached as
+ * textures on the UI thread in an LRU list with a byte budget, with a negative cache for broken
+ * objects. */
 #include "kiosk_images.h"
 
 #include "dk_content.h"
@@ -9,14 +10,19 @@
 
 #include <SDL_image.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define HASH_LEN      64   /* SHA-256 in hex */
 #define BUCKETS       1024 /* hash table buckets (a power of two) */
 #define DETAIL_MAX    200  /* [bytes] why a decode failed, for the log */
 #define PATH_MAX_LEN  1024 /* [bytes] objects_dir plus a hash */
 #define PUSH_RETRY_MS 10   /* [ms] wait before posting again when SDL's event queue is full */
+#define RELEASE_MIN   (256 * 1024) /* [bytes] given back to the system at a time (release_rows) */
+#define UPLOAD_ROWS   64           /* [rows] copied into a new texture at a time (upload) */
 
 /* ---- shared between the threads: only the request queue, under the lock ---- */
 
@@ -25,18 +31,29 @@
  * queue while queued, by the worker while decoding, then by whoever holds the event: the UI
  * thread frees it in kiosk_images_handle_event(), or kiosk_images_free() when it drains SDL's
  * queue. */
+/* What a decode is made for: the whole image covering an area (kiosk_images_get), or exactly
+ * a rectangle, cropped to it (cover) or fitted into it (contain) (kiosk_images_draw). */
+typedef enum mode { MODE_WHOLE, MODE_COVER, MODE_CONTAIN } mode;
+
+typedef struct key {
+    mode mode;
+    int w, h; /* [px] WHOLE: cover this area (0: full size); else the rectangle */
+} key;
+
 typedef struct result {
     kiosk_images *owner;
     char hash[HASH_LEN + 1];
-    SDL_Surface *surface; /* NULL on failure */
+    key made_for;         /* the request's */
+    SDL_Surface *surface; /* NULL on failure; 32 bits, without alpha channel if opaque */
     int src_w, src_h;     /* the image's own size (0 if unknown) */
+    int full_w, full_h;   /* the whole image at the surface's scale */
+    SDL_Rect part;        /* the part of that whole the surface holds */
     dk_err err;
     char detail[DETAIL_MAX];
 } result;
 
 typedef struct request {
-    result *result;       /* hash and owner filled in */
-    int want_w, want_h;   /* cover this area [px]; 0: full size */
+    result *result;       /* hash, owner and made_for filled in */
     int limit_w, limit_h; /* never larger than this (the renderer's texture limit); 0: none */
 } request;
 
@@ -48,10 +65,20 @@ typedef struct entry {
     char hash[HASH_LEN + 1];
     state state;
     int inflight;              /* a request for it is queued or being decoded */
+    key inflight_for;          /* ... made for this */
     SDL_Texture *texture;      /* READY */
+    key made_for;              /* what the texture was decoded for */
     int w, h;                  /* the texture's size */
     int src_w, src_h;          /* the image's own size */
+    int full_w, full_h;        /* the whole image at the texture's scale */
+    SDL_Rect part;             /* the part of that whole the texture holds (w x h) */
+    int opaque;                /* the texture has no alpha channel */
     size_t bytes;              /* w * h * 4 */
+    unsigned long long frame;  /* the last frame it was drawn in (kiosk_images_frame) */
+    key asked;                 /* the first rectangle asked for in that frame */
+    int asked_w, asked_h;      /* the largest area asked for in that frame (cover) */
+    unsigned long long multi;  /* the last frame it was asked for at two sizes; 0: never */
+    int stuck;                 /* a decode for another size failed: keep this texture */
     struct entry *chain;       /* next in the hash bucket */
     struct entry *prev, *next; /* READY: the LRU list (head newest); FAILED: the failed list */
 } entry;
@@ -74,6 +101,7 @@ struct kiosk_images {
     list failed;     /* FAILED entries, oldest at the tail */
     int outstanding; /* requests handed to the queue whose result has not come back */
     int warned_hash;
+    unsigned long long frame; /* kiosk_images_frame() calls; 0: never (strict budget) */
     kiosk_images_stats stats;
 
     /* Shared with the worker, under lock. */
@@ -103,6 +131,13 @@ static int fail(result *r, dk_err err, const char *detail)
     return -1;
 }
 
+/* 1 if s's pixels are its own, allocated as SDL allocates them (see take_pixels). */
+static int owns_simd_pixels(const SDL_Surface *s)
+{
+    return (s->flags & SDL_SIMD_ALIGNED) && !(s->flags & SDL_PREALLOC) && !SDL_MUSTLOCK(s) &&
+           s->pixels != NULL;
+}
+
 /* Halves a 32-bit surface with a 2x2 box filter: the clean way down before the final bilinear
  * step, which alone would skip pixels and alias when shrinking by more than 2. */
 static SDL_Surface *halve(SDL_Surface *s)
@@ -125,22 +160,98 @@ static SDL_Surface *halve(SDL_Surface *s)
     return d;
 }
 
-/* Scales s (32 bits per pixel) down to w x h; takes ownership of s. NULL on out of memory. */
-static SDL_Surface *scale_down(SDL_Surface *s, int w, int h)
+/* Gives the pages wholly inside rows [*done, upto) of s back to the system, when at least
+ * RELEASE_MIN bytes came together; *done moves on. Only for a surface whose pixels are about to
+ * be freed and are not read there again: it lowers the peak while they are copied elsewhere
+ * (a decoded picture and its scaled copy, or its texture, need not both be resident whole).
+ * The pages read back as zeros; the allocator's own data lies outside the rows. */
+static void release_rows(SDL_Surface *s, int *done, int upto)
 {
-    while (s->w / 2 >= w && s->h / 2 >= h) {
+#ifdef MADV_DONTNEED
+    if (upto <= *done || (size_t)(upto - *done) * (size_t)s->pitch < RELEASE_MIN)
+        return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = (uintptr_t)s->pixels + (uintptr_t)*done * (uintptr_t)s->pitch;
+    uintptr_t to = (uintptr_t)s->pixels + (uintptr_t)upto * (uintptr_t)s->pitch;
+    from = (from + page - 1) & ~(page - 1);
+    to &= ~(page - 1);
+    if (to > from)
+        (void)madvise((void *)from, to - from, MADV_DONTNEED); /* a failure only costs memory */
+    *done = upto;
+#else
+    (void)s, (void)done, (void)upto;
+#endif
+}
+
+/* Bilinear resampling of the source rectangle (sx, sy, sw, sh) [pixels of s, fractions allowed]
+ * onto all of d, both 32 bits per pixel of the same format; a pixel's centre maps to the centre
+ * of where it comes from. With release, rows of s no longer needed are given back as it goes
+ * (s must be freed afterwards). Returns -1 on out of memory. */
+static int stretch(SDL_Surface *s, double sx, double sy, double sw, double sh, SDL_Surface *d,
+                   int release)
+{
+    int *x0 = malloc(sizeof *x0 * (size_t)d->w * 2);
+    if (!x0)
+        return -1;
+    int *wx = x0 + d->w; /* weight of the right neighbour, 0..256 */
+    double kx = sw / d->w, ky = sh / d->h;
+    for (int x = 0; x < d->w; x++) {
+        double f = SDL_clamp(sx + (x + 0.5) * kx - 0.5, 0.0, (double)(s->w - 1));
+        x0[x] = (int)f;
+        wx[x] = (int)lround((f - x0[x]) * 256);
+    }
+    int done = 0;
+    for (int y = 0; y < d->h; y++) {
+        double f = SDL_clamp(sy + (y + 0.5) * ky - 0.5, 0.0, (double)(s->h - 1));
+        int y0 = (int)f, wy = (int)lround((f - y0) * 256);
+        const Uint8 *r0 = (const Uint8 *)s->pixels + (size_t)y0 * (size_t)s->pitch;
+        const Uint8 *r1 = y0 + 1 < s->h ? r0 + s->pitch : r0;
+        Uint8 *o = (Uint8 *)d->pixels + (size_t)y * (size_t)d->pitch;
+        for (int x = 0; x < d->w; x++) {
+            int a = 4 * x0[x], b = x0[x] + 1 < s->w ? a + 4 : a, w = wx[x];
+            for (int c = 0; c < 4; c++) {
+                int top = r0[a + c] * (256 - w) + r0[b + c] * w;
+                int bottom = r1[a + c] * (256 - w) + r1[b + c] * w;
+                o[4 * x + c] = (Uint8)((top * (256 - wy) + bottom * wy + (1 << 15)) >> 16);
+            }
+        }
+        if (release)
+            release_rows(s, &done, y0); /* the next rows need y0 and below it nothing */
+    }
+    free(x0);
+    return 0;
+}
+
+/* The rectangle part of s scaled to full_w x full_h, as a new surface of part's size; takes
+ * ownership of s (32 bits per pixel). Halves first while that stays at least full size, then
+ * one bilinear step for what is left (or a plain copy of the part when no scaling is left).
+ * NULL on out of memory. */
+static SDL_Surface *resample(SDL_Surface *s, int full_w, int full_h, SDL_Rect part)
+{
+    while (s->w / 2 >= full_w && s->h / 2 >= full_h) {
         SDL_Surface *half = halve(s);
         SDL_FreeSurface(s);
         if (!half)
             return NULL;
         s = half;
     }
-    if (s->w == w && s->h == h)
+    if (s->w == full_w && s->h == full_h && part.x == 0 && part.y == 0 && part.w == s->w &&
+        part.h == s->h)
         return s;
-    SDL_Surface *d = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, s->format->format);
-    if (d && SDL_SoftStretchLinear(s, NULL, d, NULL) != 0) {
-        SDL_FreeSurface(d);
-        d = NULL;
+    SDL_Surface *d = SDL_CreateRGBSurfaceWithFormat(0, part.w, part.h, 32, s->format->format);
+    if (d && s->w == full_w && s->h == full_h) { /* a crop at the same scale */
+        for (int y = 0; y < part.h; y++)
+            memcpy((Uint8 *)d->pixels + (size_t)y * (size_t)d->pitch,
+                   (const Uint8 *)s->pixels + (size_t)(part.y + y) * (size_t)s->pitch +
+                       (size_t)part.x * 4,
+                   (size_t)part.w * 4);
+    } else if (d) { /* the part, as in the whole scaled to full_w x full_h */
+        double kx = (double)s->w / full_w, ky = (double)s->h / full_h;
+        if (stretch(s, part.x * kx, part.y * ky, part.w * kx, part.h * ky, d,
+                    owns_simd_pixels(s)) != 0) {
+            SDL_FreeSurface(d);
+            d = NULL;
+        }
     }
     SDL_FreeSurface(s);
     return d;
@@ -148,11 +259,11 @@ static SDL_Surface *scale_down(SDL_Surface *s, int w, int h)
 
 /* The size to keep of a w x h image so that it still covers want (never upscaled), then shrunk
  * to fit limit. */
-static void target_size(int w, int h, const request *rq, int *tw, int *th)
+static void target_size(int w, int h, const key *want, const request *rq, int *tw, int *th)
 {
     double scale = 1.0;
-    if (rq->want_w > 0 && rq->want_h > 0) {
-        double sx = (double)rq->want_w / w, sy = (double)rq->want_h / h;
+    if (want->w > 0 && want->h > 0) {
+        double sx = (double)want->w / w, sy = (double)want->h / h;
         scale = sx > sy ? sx : sy;
     }
     if (rq->limit_w > 0 && w * scale > rq->limit_w)
@@ -169,6 +280,101 @@ static void target_size(int w, int h, const request *rq, int *tw, int *th)
         *tw = 1;
     if (*th < 1)
         *th = 1;
+}
+
+/* Where the w x h image goes for r->made_for: the whole at full_w x full_h and the part of it
+ * kept. Cover and contain scale up too: a renderer then copies the texture 1:1. */
+static void geometry(int w, int h, const request *rq, result *r)
+{
+    const key *k = &r->made_for;
+    if (k->mode == MODE_WHOLE) {
+        target_size(w, h, k, rq, &r->full_w, &r->full_h);
+        r->part = (SDL_Rect){0, 0, r->full_w, r->full_h};
+        return;
+    }
+    double sx = (double)k->w / w, sy = (double)k->h / h;
+    if (k->mode == MODE_COVER) {
+        /* As a renderer crops a whole texture that covers the rectangle: the centre, rounded
+         * the same way (kiosk_render draws either 1:1). */
+        double scale = sx > sy ? sx : sy;
+        r->full_w = SDL_max((int)ceil(w * scale - 1e-9), k->w);
+        r->full_h = SDL_max((int)ceil(h * scale - 1e-9), k->h);
+        r->part = (SDL_Rect){(int)lroundf((float)(r->full_w - k->w) / 2),
+                             (int)lroundf((float)(r->full_h - k->h) / 2), k->w, k->h};
+    } else {
+        double scale = sx < sy ? sx : sy;
+        r->full_w = SDL_clamp((int)lround(w * scale), 1, k->w);
+        r->full_h = SDL_clamp((int)lround(h * scale), 1, k->h);
+        r->part = (SDL_Rect){0, 0, r->full_w, r->full_h};
+    }
+}
+
+/* A surface of format over pixels, which it owns from now on as s owned them: allocated with
+ * SDL_SIMDAlloc (SDL_SIMD_ALIGNED), which is how SDL 2 allocates the pixels of every surface it
+ * creates, and what SDL_FreeSurface frees them with. s is freed without its pixels. On failure
+ * (NULL) s is freed with them. This lets an image change its pixel format without a second
+ * copy of its pixels in memory. */
+static SDL_Surface *take_pixels(SDL_Surface *s, void *pixels, int pitch, Uint32 format)
+{
+    s->pixels = pixels; /* s owns them until the new surface does */
+    SDL_Surface *d = SDL_CreateRGBSurfaceWithFormatFrom(pixels, s->w, s->h, 32, pitch, format);
+    if (!d) {
+        SDL_FreeSurface(s);
+        return NULL;
+    }
+    d->flags = (d->flags & ~(Uint32)SDL_PREALLOC) | SDL_SIMD_ALIGNED;
+    s->pixels = NULL;
+    SDL_FreeSurface(s);
+    return d;
+}
+
+/* Every decoded image as 32 bits per pixel, the format the scaler and the renderers work with:
+ * XRGB8888 (no alpha channel, drawn without blending) when it is opaque, also when it has an
+ * alpha channel that is 255 everywhere, else ARGB8888. Takes ownership of s. The 24-bit
+ * pictures JPEG, WebP and PNG decode to are widened in place (the buffer grows by a third
+ * instead of a second buffer being allocated), which lowers the peak of decoding a full-screen
+ * JPEG from 14 to 8 MiB. NULL on out of memory (s freed). */
+static SDL_Surface *to_32_bits(SDL_Surface *s)
+{
+    Uint32 f = s->format->format;
+    if ((f == SDL_PIXELFORMAT_RGB24 || f == SDL_PIXELFORMAT_BGR24) && s->w >= 4 &&
+        owns_simd_pixels(s) && (size_t)s->pitch <= (size_t)s->w * 4) {
+        size_t pitch = (size_t)s->w * 4;
+        Uint8 *p = SDL_SIMDRealloc(s->pixels, pitch * (size_t)s->h);
+        if (!p) {
+            SDL_FreeSurface(s);
+            return NULL;
+        }
+        int rgb = f == SDL_PIXELFORMAT_RGB24;
+        /* Back to front: pixel (x, y) moves from y * old pitch + 3x to y * pitch + 4x, never
+         * before where it was, so nothing is overwritten before it is read. */
+        for (int y = s->h - 1; y >= 0; y--) {
+            const Uint8 *in = p + (size_t)y * (size_t)s->pitch;
+            Uint8 *out = p + (size_t)y * pitch;
+            for (int x = s->w - 1; x >= 0; x--) {
+                Uint32 r = in[3 * x + (rgb ? 0 : 2)], g = in[3 * x + 1],
+                       b = in[3 * x + (rgb ? 2 : 0)];
+                Uint32 v = 0xFF000000u | r << 16 | g << 8 | b;
+                memcpy(out + 4 * x, &v, 4);
+            }
+        }
+        return take_pixels(s, p, (int)pitch, SDL_PIXELFORMAT_RGB888);
+    }
+    int alpha = SDL_ISPIXELFORMAT_ALPHA(f) || SDL_HasColorKey(s) || s->format->palette != NULL;
+    SDL_Surface *c =
+        SDL_ConvertSurfaceFormat(s, alpha ? SDL_PIXELFORMAT_ARGB8888 : SDL_PIXELFORMAT_RGB888, 0);
+    SDL_FreeSurface(s);
+    if (!c || !alpha)
+        return c;
+    for (int y = 0; y < c->h; y++) {
+        const Uint32 *row = (const Uint32 *)((const Uint8 *)c->pixels + (size_t)y * c->pitch);
+        for (int x = 0; x < c->w; x++)
+            if ((row[x] >> 24) != 0xFF)
+                return c; /* really transparent somewhere */
+    }
+    if (!owns_simd_pixels(c))
+        return c; /* stays ARGB: still right, only blended */
+    return take_pixels(c, c->pixels, c->pitch, SDL_PIXELFORMAT_RGB888); /* same layout */
 }
 
 static int decode(const kiosk_images *img, const request *rq, result *r)
@@ -197,27 +403,18 @@ static int decode(const kiosk_images *img, const request *rq, result *r)
     }
     SDL_RWops *rw = SDL_RWFromConstMem(data, (int)len);
     SDL_Surface *s = rw ? IMG_Load_RW(rw, 1) : NULL;
-    free(data);
+    free(data); /* the file is not needed any more: freed before the pixels grow */
     if (!s)
         return fail(r, DK_ERR_INVALID, IMG_GetError());
-    /* One 32-bit format for every image: what the renderer and the scaler work with. Opaque
-     * images get one without an alpha channel, which renderers can draw without reading it. */
-    int alpha = SDL_ISPIXELFORMAT_ALPHA(s->format->format) || SDL_HasColorKey(s) ||
-                (s->format->palette != NULL);
-    SDL_Surface *c =
-        SDL_ConvertSurfaceFormat(s, alpha ? SDL_PIXELFORMAT_ARGB8888 : SDL_PIXELFORMAT_RGB888, 0);
-    SDL_FreeSurface(s);
+    SDL_Surface *c = to_32_bits(s);
     if (!c)
-        return fail(r, DK_ERR_NOMEM, SDL_GetError());
+        return fail(r, DK_ERR_NOMEM, "no memory to convert the image");
     r->src_w = c->w;
     r->src_h = c->h;
-    int tw, th;
-    target_size(c->w, c->h, rq, &tw, &th);
-    if (tw != c->w || th != c->h) {
-        c = scale_down(c, tw, th);
-        if (!c)
-            return fail(r, DK_ERR_NOMEM, "no memory to scale the image down");
-    }
+    geometry(c->w, c->h, rq, r);
+    c = resample(c, r->full_w, r->full_h, r->part);
+    if (!c)
+        return fail(r, DK_ERR_NOMEM, "no memory to scale the image");
     r->surface = c;
     return 0;
 }
@@ -332,9 +529,9 @@ static void remove_entry(kiosk_images *img, entry *e)
     free(e);
 }
 
-/* Queues a decode of e at want. A full queue drops its oldest request; that entry forgets
+/* Queues a decode of e made for k. A full queue drops its oldest request; that entry forgets
  * it was asked for, so that a screen still showing it asks again. */
-static int enqueue(kiosk_images *img, entry *e, int want_w, int want_h)
+static int enqueue(kiosk_images *img, entry *e, key k)
 {
     request rq;
     rq.result = calloc(1, sizeof *rq.result);
@@ -342,8 +539,7 @@ static int enqueue(kiosk_images *img, entry *e, int want_w, int want_h)
         return -1;
     rq.result->owner = img;
     memcpy(rq.result->hash, e->hash, sizeof rq.result->hash);
-    rq.want_w = want_w;
-    rq.want_h = want_h;
+    rq.result->made_for = k;
     rq.limit_w = img->limit_w;
     rq.limit_h = img->limit_h;
     result *dropped = NULL;
@@ -357,6 +553,7 @@ static int enqueue(kiosk_images *img, entry *e, int want_w, int want_h)
     SDL_CondSignal(img->wake);
     SDL_UnlockMutex(img->lock);
     e->inflight = 1;
+    e->inflight_for = k;
     img->outstanding++;
     if (dropped) {
         img->outstanding--;
@@ -372,6 +569,24 @@ static int enqueue(kiosk_images *img, entry *e, int want_w, int want_h)
     return 0;
 }
 
+static void evict(kiosk_images *img, const entry *keep, size_t incoming, size_t incoming_count,
+                  unsigned long long pinned_since);
+
+/* Evicts textures not on screen beyond the budget now rather than at the next upload, less
+ * room for a decode under way (up to a screenful of pixels, which its source may exceed): the
+ * decode then finds the room, instead of adding to what the screen before left behind. Only
+ * once frames are counted (kiosk_images_frame), so that the textures on screen are known. */
+static void make_room(kiosk_images *img)
+{
+    if (img->frame == 0)
+        return;
+    size_t reserve = 0;
+    if (img->outstanding > 0)
+        reserve = SDL_min((size_t)img->max_w * (size_t)img->max_h * 4, img->budget);
+    /* While a frame is drawn, what the frame before drew may still be drawn again. */
+    evict(img, NULL, reserve, 0, img->frame - 1);
+}
+
 /* The area to ask the worker for: want, or the screen, and never more than the screen. */
 static void clamp_want(const kiosk_images *img, int *w, int *h)
 {
@@ -383,9 +598,12 @@ static void clamp_want(const kiosk_images *img, int *w, int *h)
         *h = img->max_h;
 }
 
-/* 1 if a texture of e is clearly too small to cover want_w x want_h and a larger one exists. */
+/* 1 if the texture of e is clearly too small to cover want_w x want_h while the image has more
+ * pixels, or holds only a crop of the image (kiosk_images_get wants it whole). */
 static int too_small(const entry *e, int want_w, int want_h)
 {
+    if (e->part.w != e->full_w || e->part.h != e->full_h)
+        return 1;
     if (want_w <= 0 || want_h <= 0 || (e->w >= e->src_w && e->h >= e->src_h))
         return 0;
     double sx = (double)want_w / e->src_w, sy = (double)want_h / e->src_h;
@@ -396,23 +614,18 @@ static int too_small(const entry *e, int want_w, int want_h)
            e->src_h * scale > e->h * KIOSK_IMAGES_UPGRADE;
 }
 
-SDL_Texture *kiosk_images_get(kiosk_images *img, const char *hash, int want_w, int want_h)
+static int same_key(key a, key b)
 {
-    clamp_want(img, &want_w, &want_h);
+    return a.mode == b.mode && a.w == b.w && a.h == b.h;
+}
+
+/* The entry of hash, created and queued for k if there is none. NULL for a malformed hash
+ * (logged once) or out of memory (asked again next frame). */
+static entry *lookup(kiosk_images *img, const char *hash, key k)
+{
     entry *e = find(img, hash);
-    if (e) {
-        if (e->state != READY) {
-            img->stats.misses++;
-            return NULL;
-        }
-        img->stats.hits++;
-        list_remove(&img->lru, e);
-        list_push_head(&img->lru, e);
-        if (!e->inflight && too_small(e, want_w, want_h))
-            (void)enqueue(img, e, want_w, want_h); /* out of memory: asked again next frame */
-        return e->texture;
-    }
-    img->stats.misses++;
+    if (e)
+        return e;
     if (!valid_hash(hash)) {
         if (!img->warned_hash)
             dk_warn("image object name '%.80s' is not a SHA-256 in hex: not loaded",
@@ -422,15 +635,126 @@ SDL_Texture *kiosk_images_get(kiosk_images *img, const char *hash, int want_w, i
     }
     e = calloc(1, sizeof *e);
     if (!e)
-        return NULL; /* asked again next frame */
+        return NULL;
     memcpy(e->hash, hash, HASH_LEN + 1);
     e->state = LOADING;
     entry **b = &img->buckets[bucket_of(hash)];
     e->chain = *b;
     *b = e;
-    if (enqueue(img, e, want_w, want_h) != 0)
-        remove_entry(img, e); /* out of memory: asked again next frame */
-    return NULL;
+    if (enqueue(img, e, k) != 0) {
+        remove_entry(img, e);
+        return NULL;
+    }
+    return e;
+}
+
+static void touch(kiosk_images *img, entry *e)
+{
+    list_remove(&img->lru, e);
+    list_push_head(&img->lru, e);
+}
+
+SDL_Texture *kiosk_images_get(kiosk_images *img, const char *hash, int want_w, int want_h)
+{
+    clamp_want(img, &want_w, &want_h);
+    key k = {MODE_WHOLE, want_w, want_h};
+    entry *e = lookup(img, hash, k);
+    if (!e || e->state != READY) {
+        img->stats.misses++;
+        return NULL;
+    }
+    img->stats.hits++;
+    touch(img, e);
+    if (!e->inflight && !e->stuck && too_small(e, want_w, want_h))
+        (void)enqueue(img, e, k); /* out of memory: asked again next frame */
+    return e->texture;
+}
+
+/* Notes that e is asked for k (drawn at k.w x k.h) in this frame; 1 if it was asked for at
+ * another size too in this frame or the one before. */
+static int asked_twice(kiosk_images *img, entry *e, key k)
+{
+    if (img->frame == 0) /* frames not counted: no way to tell */
+        return 0;
+    if (e->frame != img->frame) {
+        e->frame = img->frame;
+        e->asked = k;
+        e->asked_w = k.w;
+        e->asked_h = k.h;
+    } else if (!same_key(e->asked, k)) {
+        e->multi = img->frame;
+        e->asked_w = SDL_max(e->asked_w, k.w);
+        e->asked_h = SDL_max(e->asked_h, k.h);
+    }
+    return e->multi != 0 && e->multi + 1 >= img->frame;
+}
+
+int kiosk_images_draw(kiosk_images *img, const char *hash, int w, int h, kiosk_image_fit fit,
+                      kiosk_image_view *out)
+{
+    memset(out, 0, sizeof *out);
+    if (w <= 0 || h <= 0)
+        return 0;
+    key k = {fit == KIOSK_IMAGE_CONTAIN ? MODE_CONTAIN : MODE_COVER, w, h};
+    if ((img->max_w > 0 && w > img->max_w) || (img->max_h > 0 && h > img->max_h) ||
+        (img->limit_w > 0 && w > img->limit_w) || (img->limit_h > 0 && h > img->limit_h)) {
+        /* Larger than the screen: the whole image, at most covering the screen, scaled. */
+        k.mode = MODE_WHOLE;
+        clamp_want(img, &k.w, &k.h);
+    }
+    int queued = img->outstanding;
+    entry *e = lookup(img, hash, k);
+    if (!e) {
+        img->stats.misses++;
+        return 0;
+    }
+    int twice = asked_twice(img, e, k);
+    if (e->state != READY) {
+        if (img->outstanding > queued)
+            make_room(img); /* a new decode: room for it now */
+        img->stats.misses++;
+        return 0;
+    }
+    if (!e->inflight && !e->stuck && !twice && !same_key(e->made_for, k) &&
+        e->bytes > 2 * (size_t)w * (size_t)h * 4 && enqueue(img, e, k) == 0) {
+        /* Far larger than needed (a full-screen picture now shown as a strip): not kept while
+         * the right size decodes, which would hold both at once; a placeholder for a frame or
+         * two instead. Not drawn yet in this frame (asked once), so it can go now. */
+        list_remove(&img->lru, e);
+        img->stats.bytes -= e->bytes;
+        SDL_DestroyTexture(e->texture);
+        e->texture = NULL;
+        e->state = LOADING;
+        img->stats.misses++;
+        make_room(img);
+        return 0;
+    }
+    img->stats.hits++;
+    touch(img, e);
+    if (!e->inflight && !e->stuck) {
+        if (!twice && !same_key(e->made_for, k)) {
+            (void)enqueue(img, e, k); /* out of memory: asked again next frame */
+        } else if (twice && too_small(e, e->asked_w, e->asked_h)) {
+            key whole = {MODE_WHOLE, e->asked_w, e->asked_h};
+            clamp_want(img, &whole.w, &whole.h);
+            (void)enqueue(img, e, whole);
+        }
+    }
+    if (img->outstanding > queued)
+        make_room(img); /* never e: drawn in this frame */
+    out->texture = e->texture;
+    out->full_w = e->full_w;
+    out->full_h = e->full_h;
+    out->part = e->part;
+    out->exact = same_key(e->made_for, k);
+    out->opaque = e->opaque;
+    return 1;
+}
+
+void kiosk_images_frame(kiosk_images *img)
+{
+    img->frame++;
+    make_room(img);
 }
 
 kiosk_image_state kiosk_images_state(const kiosk_images *img, const char *hash)
@@ -449,60 +773,103 @@ static void mark_failed(kiosk_images *img, entry *e, const result *r)
         dk_warn("image %.12s… cannot be shown: %s: %s", e->hash, dk_strerror(r->err), r->detail);
     else
         dk_warn("image %.12s… cannot be shown: out of memory", e->hash);
-    if (e->state == READY)
-        return; /* an upgrade failed: keep the smaller texture */
+    if (e->state == READY) {
+        e->stuck = 1; /* another size failed: keep this texture rather than retry every frame */
+        return;
+    }
     e->state = FAILED;
     list_push_head(&img->failed, e);
     while (img->failed.count > KIOSK_IMAGES_FAILED_MAX)
         remove_entry(img, img->failed.tail);
 }
 
-static void evict(kiosk_images *img, const entry *keep)
+/* 1 if e was drawn in frame since or later (it is on screen), so that evicting it would make
+ * the next frame decode it again (and the one after evict another): the budget is soft for
+ * those. */
+static int pinned(const kiosk_images *img, const entry *e, unsigned long long since)
 {
-    while (img->lru.count > 0 &&
-           (img->stats.bytes > img->budget || img->lru.count > KIOSK_IMAGES_TEXTURES_MAX)) {
-        entry *victim = img->lru.tail;
-        if (victim == keep) {
-            victim = victim->prev;
-            if (!victim)
-                break; /* only the newest is left: it stays, even above the budget */
+    return img->frame > 0 && e->frame >= since;
+}
+
+/* Evicts the least recently used textures (never keep, nor those drawn in frame pinned_since or
+ * later) until incoming more bytes and incoming_count more textures fit the budget, or nothing
+ * evictable is left. */
+static void evict(kiosk_images *img, const entry *keep, size_t incoming, size_t incoming_count,
+                  unsigned long long pinned_since)
+{
+    entry *victim = img->lru.tail;
+    while (victim && (img->stats.bytes + incoming > img->budget ||
+                      img->lru.count + incoming_count > KIOSK_IMAGES_TEXTURES_MAX)) {
+        entry *newer = victim->prev;
+        if (victim != keep) {
+            if (pinned(img, victim, pinned_since))
+                break; /* the LRU list is in order of use: all the rest were drawn too */
+            remove_entry(img, victim); /* an upgrade in flight for it is discarded on arrival */
+            img->stats.evictions++;
         }
-        remove_entry(img, victim); /* an upgrade in flight for it is discarded on arrival */
-        img->stats.evictions++;
+        victim = newer;
     }
 }
 
-static int take_result(kiosk_images *img, result *r)
+/* Lets the worker decode the next image: after a result's surface is freed, so that at most
+ * one decoded picture exists outside the cache at a time. */
+static void delivered(kiosk_images *img)
 {
     SDL_LockMutex(img->lock);
     img->undelivered--;
     SDL_CondSignal(img->wake);
     SDL_UnlockMutex(img->lock);
-    img->outstanding--;
-    entry *e = find(img, r->hash);
-    if (!e || !e->inflight) { /* cleared, evicted or dropped meanwhile */
-        free_result(r);
-        return 0;
+}
+
+/* The texture of s (which is freed afterwards), copied in bands of UPLOAD_ROWS rows whose
+ * pages of s are given back as they are copied, so that a picture and its texture are not both
+ * resident whole. NULL if SDL cannot make it. */
+static SDL_Texture *texture_of(SDL_Renderer *renderer, SDL_Surface *s)
+{
+    SDL_Texture *t = NULL;
+    if (owns_simd_pixels(s))
+        t = SDL_CreateTexture(renderer, s->format->format, SDL_TEXTUREACCESS_STATIC, s->w, s->h);
+    if (!t)
+        return SDL_CreateTextureFromSurface(renderer, s);
+    int done = 0;
+    for (int y = 0; y < s->h; y += UPLOAD_ROWS) {
+        int n = SDL_min(UPLOAD_ROWS, s->h - y);
+        SDL_Rect band = {0, y, s->w, n};
+        if (SDL_UpdateTexture(t, &band, (const Uint8 *)s->pixels + (size_t)y * (size_t)s->pitch,
+                              s->pitch) != 0) {
+            SDL_DestroyTexture(t); /* rows already given back: no second try from s */
+            return NULL;
+        }
+        release_rows(s, &done, y + n);
     }
-    e->inflight = 0;
-    if (!r->surface) {
-        mark_failed(img, e, r);
-        free_result(r);
-        return 0;
-    }
-    SDL_Texture *t = SDL_CreateTextureFromSurface(img->renderer, r->surface);
+    return t;
+}
+
+/* Makes the texture of r's surface for e, evicting first so that the cache and the new
+ * texture stay within the budget (the old texture of e, if any, is replaced). Returns 1 if e
+ * has it, 0 if it could not be made (e marked failed unless it keeps an older texture). */
+static int upload(kiosk_images *img, entry *e, result *r)
+{
+    SDL_Surface *s = r->surface;
+    size_t bytes = (size_t)s->w * (size_t)s->h * 4;
+    size_t old = e->state == READY ? e->bytes : 0;
+    /* Between frames: what the last frame drew is on screen, nothing else. */
+    evict(img, e, bytes > old ? bytes - old : 0, e->state == READY ? 0 : 1, img->frame);
+    SDL_Texture *t = texture_of(img->renderer, s);
     if (!t) {
-        SDL_snprintf(r->detail, sizeof r->detail, "cannot make a %dx%d texture: %s", r->surface->w,
-                     r->surface->h, SDL_GetError());
+        SDL_snprintf(r->detail, sizeof r->detail, "cannot make a %dx%d texture: %s", s->w, s->h,
+                     SDL_GetError());
         r->err = DK_ERR_NOMEM;
         mark_failed(img, e, r);
-        free_result(r);
         return 0;
     }
-    SDL_SetTextureScaleMode(t, SDL_ScaleModeLinear); /* photos are drawn scaled */
-    /* Blended even when opaque: fades and anti-aliased rounded corners need it. */
-    SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
-    if (e->state == READY) { /* a larger decode replaces the smaller one */
+    SDL_SetTextureScaleMode(t, SDL_ScaleModeLinear); /* when drawn at another size */
+    /* Without an alpha channel it is copied, not blended: on the software renderer blending
+     * an opaque picture takes SDL's slowest generic blitter (the renderer blends only when a
+     * fade or an anti-aliased edge needs it). */
+    e->opaque = !SDL_ISPIXELFORMAT_ALPHA(s->format->format);
+    SDL_SetTextureBlendMode(t, e->opaque ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    if (e->state == READY) { /* a decode for another size replaces the one before */
         img->stats.bytes -= e->bytes;
         SDL_DestroyTexture(e->texture);
     } else {
@@ -510,16 +877,43 @@ static int take_result(kiosk_images *img, result *r)
         list_push_head(&img->lru, e);
     }
     e->texture = t;
-    e->w = r->surface->w;
-    e->h = r->surface->h;
+    e->made_for = r->made_for;
+    e->w = s->w;
+    e->h = s->h;
     e->src_w = r->src_w;
     e->src_h = r->src_h;
-    e->bytes = (size_t)e->w * (size_t)e->h * 4;
+    e->full_w = r->full_w;
+    e->full_h = r->full_h;
+    e->part = r->part;
+    e->bytes = bytes;
     img->stats.bytes += e->bytes;
     img->stats.decoded++;
-    free_result(r);
-    evict(img, e);
     return 1;
+}
+
+static int take_result(kiosk_images *img, result *r)
+{
+    img->outstanding--;
+    entry *e = find(img, r->hash);
+    int changed = 0;
+    if (!e || !e->inflight) { /* cleared, evicted or dropped meanwhile */
+    } else if (!r->surface) {
+        e->inflight = 0;
+        mark_failed(img, e, r);
+    } else {
+        e->inflight = 0;
+        changed = upload(img, e, r);
+        if (changed && img->frame > 0 && e->multi && e->multi + 1 >= img->frame &&
+            too_small(e, e->asked_w, e->asked_h)) {
+            /* Drawn at two sizes: one whole texture for both, instead of one decode per size. */
+            key whole = {MODE_WHOLE, e->asked_w, e->asked_h};
+            clamp_want(img, &whole.w, &whole.h);
+            (void)enqueue(img, e, whole);
+        }
+    }
+    free_result(r);
+    delivered(img);
+    return changed;
 }
 
 static void drop_textures(kiosk_images *img)

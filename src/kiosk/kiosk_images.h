@@ -8,21 +8,30 @@
 #include <SDL.h>
 #include <stddef.h>
 
-/* How it works: kiosk_images_get() answers from the cache, or queues the object for the
- * worker and returns NULL (draw a placeholder). The worker reads <objects_dir>/<sha256>,
- * decodes it with SDL_image, scales it down to the size asked for and posts the surface to the
- * UI thread with SDL_PushEvent (type kiosk_images_event_type(), user.data1 = the result). The
- * main loop hands every event to kiosk_images_handle_event(), which makes the texture and
- * says that a frame should be drawn. Only the UI thread touches textures and the cache; the two
- * threads share nothing but the request queue. */
+/* How it works: kiosk_images_draw() (or kiosk_images_get()) answers from the cache, or queues
+ * the object for the worker and returns nothing (draw a placeholder). The worker reads
+ * <objects_dir>/<sha256>, decodes it with SDL_image, scales it to the size asked for and posts
+ * the surface to the UI thread with SDL_PushEvent (type kiosk_images_event_type(), user.data1 =
+ * the result). The main loop hands every event to kiosk_images_handle_event(), which makes the
+ * texture and says that a frame should be drawn. Only the UI thread touches textures and the
+ * cache; the two threads share nothing but the request queue.
+ *
+ * Speed and memory: kiosk_images_draw() has each image decoded at exactly the size it is drawn
+ * (a cover image cropped to its rectangle, a contained one fitted into it), so that a software
+ * renderer copies it 1:1 instead of scaling it every frame, and no texture holds pixels nobody
+ * sees. Images without transparency become textures without an alpha channel, drawn without
+ * blending. The byte budget is soft for the images of the frame being drawn: textures drawn in
+ * the last frame (kiosk_images_frame()) are never evicted, so a budget smaller than what one
+ * screen shows costs memory for that screen, never a decode every frame. */
 
 /* Tunables. The byte budget comes from the config (image_cache_mb). */
 #define KIOSK_IMAGES_QUEUE_MAX    64   /* [requests] waiting; beyond it the oldest is dropped */
 #define KIOSK_IMAGES_TEXTURES_MAX 1024 /* [textures] cached, whatever their bytes */
 #define KIOSK_IMAGES_FAILED_MAX   256  /* [images] remembered as broken (never retried) */
 /* [images] decoded and posted but not yet handled: the worker waits beyond this, which bounds
- * the memory of decoded pictures on their way to the UI thread. */
-#define KIOSK_IMAGES_UNDELIVERED_MAX 4
+ * the memory of decoded pictures on their way to the UI thread (one: a full-screen picture is
+ * 8 MiB at 1920x1080, and the UI thread turns each into a texture at once anyway). */
+#define KIOSK_IMAGES_UNDELIVERED_MAX 1
 /* [factor] a cached texture this much smaller than asked for is decoded again, larger. */
 #define KIOSK_IMAGES_UPGRADE 1.25
 
@@ -47,11 +56,50 @@ void kiosk_images_free(kiosk_images *img);
 /* The texture of object hash (64 lowercase hex digits) if it is cached, else NULL: then the
  * object is queued for decoding unless it is already on its way or known to be broken. want_w x
  * want_h is the size it will be drawn at [px] (0 x 0: the screen size given to new): the decode
- * keeps enough pixels to cover that area, and a cached texture that is clearly too small is
- * returned while a larger one is decoded. Borrowed: the texture stays valid until the next
- * kiosk_images_handle_event(), kiosk_images_clear() or kiosk_images_free(), so a whole frame
- * can be drawn with it (get never evicts). A malformed hash gives NULL (logged once). */
+ * keeps the whole image with enough pixels to cover that area (never more than it has), and a
+ * cached texture that is clearly too small, or only a crop (made by kiosk_images_draw()), is
+ * returned while a larger, whole one is decoded. Borrowed: the texture stays valid until the
+ * next kiosk_images_handle_event(), kiosk_images_frame(), kiosk_images_clear() or
+ * kiosk_images_free(), so a whole frame can be drawn with it (get never evicts). A malformed
+ * hash gives NULL (logged once). */
 SDL_Texture *kiosk_images_get(kiosk_images *img, const char *hash, int want_w, int want_h);
+
+/* How an image fills the rectangle it is drawn into (as dk_fit). */
+typedef enum kiosk_image_fit {
+    KIOSK_IMAGE_COVER,  /* all of the rectangle, the image's centre cropped to its shape */
+    KIOSK_IMAGE_CONTAIN /* all of the image, as large as fits, centred */
+} kiosk_image_fit;
+
+/* A cached texture and which part of the image it holds. The image scaled to full_w x full_h
+ * is the reference: the texture holds its rectangle part (texture size part.w x part.h). */
+typedef struct kiosk_image_view {
+    SDL_Texture *texture;
+    int full_w, full_h; /* [px] the whole image at the texture's scale */
+    SDL_Rect part;      /* [px] the part of that whole the texture holds */
+    int exact;          /* 1: made for exactly this rectangle and fit: draw it 1:1 (cover: into
+                           the rectangle; contain: centred in it) */
+    int opaque;         /* 1: no transparency: may be drawn without blending */
+} kiosk_image_view;
+
+/* The texture to draw object hash into a w x h [px] rectangle with fit, for the renderer. Like
+ * kiosk_images_get(), but the decode is made for exactly that rectangle: scaled (up or down)
+ * and, for cover, cropped to it, so out->exact is 1 once it arrived. Until then a texture made
+ * for another size may be returned (out->exact 0: draw it scaled, using full_w, full_h and part)
+ * while the exact one is decoded. An image drawn at two sizes in the same frame is decoded once,
+ * whole, covering the larger (drawn scaled), instead of once per size and frame. Rectangles
+ * larger than the screen given to new are handled as by kiosk_images_get(). Returns 1 with *out
+ * filled, or 0 (out->texture NULL) when there is no texture yet or the object is broken. The
+ * texture is borrowed as with kiosk_images_get(). */
+int kiosk_images_draw(kiosk_images *img, const char *hash, int w, int h, kiosk_image_fit fit,
+                      kiosk_image_view *out);
+
+/* A new frame begins: first the least recently used textures that the frame before did not
+ * draw are evicted beyond the budget (less room for a decode under way, if any: a screenful);
+ * then the textures kiosk_images_draw() returns are kept (not evicted) until the next call,
+ * whatever the budget. The renderer calls it once per frame, before drawing. It ends the life
+ * of textures returned before it, like kiosk_images_handle_event(). Without it (tests) the
+ * budget is strict, as it is for kiosk_images_get(). Can't fail. */
+void kiosk_images_frame(kiosk_images *img);
 
 /* The state of an object in the cache, for tests and the staff screen. */
 typedef enum kiosk_image_state {
@@ -65,9 +113,10 @@ kiosk_image_state kiosk_images_state(const kiosk_images *img, const char *hash);
 /* The SDL event type the worker posts (from SDL_RegisterEvents). */
 Uint32 kiosk_images_event_type(const kiosk_images *img);
 
-/* Takes a decoded image out of ev if ev is one of ours: uploads it to a texture, frees the
- * surface and the result, and evicts the least recently used textures beyond the budget (a
- * single texture larger than the whole budget is still kept, alone). Also drops every texture
+/* Takes a decoded image out of ev if ev is one of ours: evicts the least recently used textures
+ * to make room for it within the budget (never those drawn in the last frame, see
+ * kiosk_images_frame(), and a single texture larger than the whole budget is still kept,
+ * alone), uploads it to a texture, and frees the surface and the result. Also drops every texture
  * on SDL_RENDER_DEVICE_RESET (the renderer lost them). Returns 1 if a frame should be drawn
  * because something changed, 0 otherwise (including events that are not ours). Every event of
  * our type must come here, or its surface leaks until kiosk_images_free(). */

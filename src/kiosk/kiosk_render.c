@@ -31,6 +31,7 @@ typedef struct text_entry {
     SDL_Texture *texture;
     int w, h;
     size_t bytes;
+    unsigned long long frame; /* the last frame it was drawn in */
     struct text_entry *chain;
     struct text_entry *prev, *next; /* LRU: head is the most recently drawn */
     char text[];                    /* len bytes, NUL-terminated */
@@ -46,6 +47,7 @@ struct kiosk_render {
     int antialias; /* feather curved edges (not on the software renderer: see new) */
     int max_texture_w;
     size_t text_budget;
+    unsigned long long frame; /* kiosk_render_commands() calls */
     text_entry *buckets[TEXT_BUCKETS];
     text_entry *head, *tail;
     unsigned warned;
@@ -110,17 +112,16 @@ static void text_remove(kiosk_render *kr, text_entry *e)
     free(e);
 }
 
-/* Keeps the cache within its budget, never evicting keep (the line about to be drawn). A
- * texture destroyed after it was drawn this frame is safe: SDL flushes its queued drawing
- * first. */
-static void text_evict(kiosk_render *kr, const text_entry *keep)
+/* Keeps the cache within its budget, never evicting a line drawn in this frame: a screen
+ * whose lines need more than the budget keeps them (for as long as it shows them) rather than
+ * render every line again every frame. The LRU list is in order of use, so the first such line
+ * from the tail ends the search. */
+static void text_evict(kiosk_render *kr)
 {
-    while (kr->tail && (kr->stats.text_bytes > kr->text_budget ||
-                        kr->stats.text_count > KIOSK_RENDER_TEXT_ENTRIES)) {
-        text_entry *victim = kr->tail == keep ? keep->prev : kr->tail;
-        if (!victim)
-            break;
-        text_remove(kr, victim);
+    while (kr->tail && kr->tail->frame != kr->frame &&
+           (kr->stats.text_bytes > kr->text_budget ||
+            kr->stats.text_count > KIOSK_RENDER_TEXT_ENTRIES)) {
+        text_remove(kr, kr->tail);
         kr->stats.text_evictions++;
     }
 }
@@ -135,6 +136,7 @@ static text_entry *text_get(kiosk_render *kr, int font, dk_color color, const ch
         if (e->hash == h && e->font == font && e->px == px && e->rgb == rgb && e->len == len &&
             memcmp(e->text, s, len) == 0) {
             kr->stats.text_hits++;
+            e->frame = kr->frame;
             lru_unlink(kr, e);
             lru_push(kr, e);
             return e;
@@ -179,6 +181,7 @@ static text_entry *text_get(kiosk_render *kr, int font, dk_color color, const ch
     e->rgb = rgb;
     e->len = len;
     e->hash = h;
+    e->frame = kr->frame;
     e->bytes = (size_t)e->w * (size_t)e->h * 4;
     text_entry **b = &kr->buckets[h & (TEXT_BUCKETS - 1)];
     e->chain = *b;
@@ -187,7 +190,7 @@ static text_entry *text_get(kiosk_render *kr, int font, dk_color color, const ch
     lru_push(kr, e);
     kr->stats.text_bytes += e->bytes;
     kr->stats.text_count++;
-    text_evict(kr, e);
+    text_evict(kr);
     return e;
 }
 
@@ -580,25 +583,29 @@ static int draw_image(kiosk_render *kr, const dk_cmd *cmd, const SDL_Rect *clip)
     SDL_Rect whole = {r.x, r.y, r.w, r.h};
     if (r.w <= 0 || r.h <= 0 || !SDL_HasIntersection(&whole, clip))
         return 0; /* out of view: not even decoded */
-    SDL_Texture *t =
-        kr->images && cmd->image ? kiosk_images_get(kr->images, cmd->image, r.w, r.h) : NULL;
+    kiosk_image_view v;
+    kiosk_image_fit fit = cmd->fit == DK_FIT_CONTAIN ? KIOSK_IMAGE_CONTAIN : KIOSK_IMAGE_COVER;
     int tw = 0, th = 0;
-    if (t && SDL_QueryTexture(t, NULL, NULL, &tw, &th) != 0)
-        t = NULL;
-    if (!t || tw <= 0 || th <= 0) {
+    if (!kr->images || !cmd->image ||
+        !kiosk_images_draw(kr->images, cmd->image, r.w, r.h, fit, &v) ||
+        SDL_QueryTexture(v.texture, NULL, NULL, &tw, &th) != 0 || tw <= 0 || th <= 0) {
         dk_cmd ph = *cmd;
         ph.color = cmd->color.a ? cmd->color : kr->placeholder;
         return draw_rect(kr, &ph, clip);
     }
-    /* Source rectangle in texture pixels and destination on screen, as floats. */
-    float sx = 0, sy = 0, sw = (float)tw, sh = (float)th;
+    /* Source rectangle in pixels of the whole image at the texture's scale (full_w x full_h),
+     * and destination on screen, as floats. A texture made for exactly this rectangle comes out
+     * as a 1:1 copy: the same size, whole pixels. */
+    float sx = 0, sy = 0, sw = (float)v.full_w, sh = (float)v.full_h;
     float dx = (float)r.x, dy = (float)r.y, dw = (float)r.w, dh = (float)r.h;
     float scale_w = dw / sw, scale_h = dh / sh;
     if (cmd->fit == DK_FIT_CONTAIN) { /* all of it, centred, bands left as they are */
         float scale = scale_w < scale_h ? scale_w : scale_h;
+        if (v.exact)
+            scale = 1; /* fitted by the decoder already, rounded to whole pixels */
         float w = sw * scale, h = sh * scale;
-        dx += (dw - w) / 2;
-        dy += (dh - h) / 2;
+        dx += floorf((dw - w) / 2);
+        dy += floorf((dh - h) / 2);
         dw = w;
         dh = h;
     } else { /* cover: the centre of it, cropped to the rectangle's shape */
@@ -608,29 +615,59 @@ static int draw_image(kiosk_render *kr, const dk_cmd *cmd, const SDL_Rect *clip)
         sy = (sh - h) / 2;
         sw = w;
         sh = h;
+        if (v.exact) { /* cropped by the decoder already */
+            sx = (float)v.part.x;
+            sy = (float)v.part.y;
+        }
     }
+    /* The texture holds only v.part of the whole: clip the source to it, and the destination
+     * with it (a texture made for another size may lack what this rectangle shows), then make
+     * the source relative to the texture. */
+    float kx = dw / sw, ky = dh / sh; /* screen pixels per source pixel */
+    float px0 = (float)v.part.x, py0 = (float)v.part.y;
+    float px1 = px0 + (float)v.part.w, py1 = py0 + (float)v.part.h;
+    if (sx < px0) {
+        dx += (px0 - sx) * kx, dw -= (px0 - sx) * kx, sw -= px0 - sx, sx = px0;
+    }
+    if (sy < py0) {
+        dy += (py0 - sy) * ky, dh -= (py0 - sy) * ky, sh -= py0 - sy, sy = py0;
+    }
+    if (sx + sw > px1) {
+        dw -= (sx + sw - px1) * kx, sw = px1 - sx;
+    }
+    if (sy + sh > py1) {
+        dh -= (sy + sh - py1) * ky, sh = py1 - sy;
+    }
+    if (sw <= 0 || sh <= 0 || dw < 1 || dh < 1)
+        return 0;
+    sx -= px0;
+    sy -= py0;
     Uint8 alpha = cmd->color.a ? cmd->color.a : 255; /* a colour's alpha fades the image */
+    /* Opaque and not faded: copied without blending (on the software renderer a plain copy of
+     * rows; blending an opaque picture takes SDL's slowest generic blitter). */
+    SDL_SetTextureBlendMode(v.texture,
+                            v.opaque && alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     if (cmd->radius <= 0) {
         SDL_Rect src = {(int)lroundf(sx), (int)lroundf(sy), (int)lroundf(sw), (int)lroundf(sh)};
         SDL_FRect dst = {dx, dy, dw, dh};
-        SDL_SetTextureAlphaMod(t, alpha);
-        return SDL_RenderCopyF(kr->renderer, t, &src, &dst) == 0 ? 0 : -1;
+        SDL_SetTextureAlphaMod(v.texture, alpha);
+        return SDL_RenderCopyF(kr->renderer, v.texture, &src, &dst) == 0 ? 0 : -1;
     }
     /* Rounded corners: the same feathered shape, textured. */
-    SDL_SetTextureAlphaMod(t, 255);
+    SDL_SetTextureAlphaMod(v.texture, 255);
     uv_map uv;
-    uv.au = sw / tw / dw;
-    uv.bu = sx / tw - uv.au * dx;
-    uv.av = sh / th / dh;
-    uv.bv = sy / th - uv.av * dy;
+    uv.au = sw / (float)tw / dw;
+    uv.bu = sx / (float)tw - uv.au * dx;
+    uv.av = sh / (float)th / dh;
+    uv.bv = sy / (float)th - uv.av * dy;
     dk_rect dr = {(int)lroundf(dx), (int)lroundf(dy), (int)lroundf(dw), (int)lroundf(dh)};
     shape s = make_shape(kr, dr, cmd->radius);
     if (!kr->antialias) { /* row spans copied from the image: exact sampling, no seams */
-        SDL_SetTextureAlphaMod(t, alpha);
+        SDL_SetTextureAlphaMod(v.texture, alpha);
         span_batch b;
         memset(&b, 0, sizeof b);
         b.renderer = kr->renderer;
-        b.texture = t;
+        b.texture = v.texture;
         b.tw = tw;
         b.th = th;
         b.ax = uv.au * (float)tw;
@@ -639,8 +676,10 @@ static int draw_image(kiosk_render *kr, const dk_cmd *cmd, const SDL_Rect *clip)
         b.by = uv.bv * (float)th;
         return span_shape_into(&b, &s, NULL, clip);
     }
+    /* The feathered edge fades out through alpha: blended, even when the picture is opaque. */
+    SDL_SetTextureBlendMode(v.texture, SDL_BLENDMODE_BLEND);
     SDL_Color white = {255, 255, 255, alpha};
-    return fill_shape(kr, &s, white, t, &uv);
+    return fill_shape(kr, &s, white, v.texture, &uv);
 }
 
 /* ---- public ---- */
@@ -701,6 +740,9 @@ int kiosk_render_commands(kiosk_render *kr, const dk_cmd *cmds, size_t count)
     int failed = 0;
     int have_clip = 0;
     SDL_Rect clip = {0, 0, 0, 0};
+    kr->frame++;
+    if (kr->images)
+        kiosk_images_frame(kr->images);
     SDL_SetRenderDrawBlendMode(kr->renderer, SDL_BLENDMODE_BLEND);
     for (size_t i = 0; i < count; i++) {
         const dk_cmd *cmd = &cmds[i];

@@ -13,8 +13,11 @@
 #include <stddef.h>
 
 /* Tunables. */
-/* [bytes] default budget of cached text textures (width x height x 4): several full screens */
-#define KIOSK_RENDER_TEXT_BUDGET  (24u << 20)
+/* [bytes] default budget of cached text textures (width x height x 4): the lines of one screen
+ * and some (at 1920x1080 the lines on screen took at most 4.5 MiB in tools/bench's walk, 2 MiB
+ * mostly). Soft for the lines of the frame being drawn, which are never evicted: a screen with
+ * more text costs memory while it shows, not rendering every line every frame. */
+#define KIOSK_RENDER_TEXT_BUDGET  (4u << 20)
 #define KIOSK_RENDER_TEXT_ENTRIES 4096 /* [lines] cached, whatever their bytes */
 /* [bytes] longest line drawn; the rest is cut (2048 bytes are far wider than any screen) */
 #define KIOSK_RENDER_TEXT_MAX 2048
@@ -40,8 +43,11 @@ void kiosk_render_set_placeholder(kiosk_render *render, dk_color color);
  * for SDL's software renderer, which rounds geometry to whole pixels and would show seams. */
 void kiosk_render_set_antialias(kiosk_render *render, int on);
 
-/* Executes count commands in order (the caller clears the screen before and presents after).
- * Each command is clipped to its clip rect; text and images outside it cost nothing. Sets the
+/* Executes count commands in order (the caller clears the screen before and presents after):
+ * one frame (for the caches: what it draws is kept until the next call, kiosk_images_frame()).
+ * Each command is clipped to its clip rect; text and images outside it cost nothing. Images are
+ * drawn with kiosk_images_draw(), so at the size drawn they are copied 1:1, and opaque ones
+ * without blending. Sets the
  * renderer's blend mode to blend and leaves clipping off afterwards. Returns how many commands
  * could not be drawn (a font that does not open, SDL failing: each kind logged once); 0 when
  * all were. An image that is still decoding is drawn as a placeholder and counts as drawn:

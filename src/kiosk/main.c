@@ -2,6 +2,7 @@
  * opens the window and runs the visitor session; sleeps in SDL_WaitEventTimeout until input or
  * the next timer, and draws only when something changed. */
 #include "dk_app.h"
+#include "dk_speech.h"
 #include "dk_bundle.h"
 #include "dk_config.h"
 #include "dk_crypto.h"
@@ -12,6 +13,7 @@
 #include "kiosk_images.h"
 #include "kiosk_render.h"
 #include "kiosk_script.h"
+#include "kiosk_speech.h"
 #include "kiosk_signup.h"
 #include "kiosk_sync.h"
 
@@ -22,14 +24,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#ifdef __linux__
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #ifndef DK_DATADIR
 #define DK_DATADIR "/usr/share/district-kiosk"
 #endif
 #define APP_VERSION "0.1.0"
 #define FRAME_BUDGET (16u << 20)  /* [bytes] one frame's commands, elements and text */
-#define TEXT_CACHE_BUDGET (24u << 20) /* [bytes] rendered text lines kept as textures */
+#define TEXT_CACHE_BUDGET (4u << 20) /* [bytes] rendered text lines kept as textures */
 #define ANIMATION_FRAME_MS 16      /* [ms] between frames while something moves */
+#define POLL_MS 10       /* [ms] between looks for events while pictures decode (wait_event) */
+#define POLL_IDLE_MS 100 /* [ms] ... otherwise, for other threads' events (wait_event) */
+#define INPUT_DEVICES_MAX 32 /* [devices] /dev/input/event* watched on kmsdrm (wait_event) */
 
 typedef struct options {
     const char *config_path, *script_path, *screenshot_path;
@@ -196,6 +211,7 @@ typedef struct kiosk {
     dk_store *store;
     dk_app *app;
     dk_ui *ui;
+    kiosk_speech *speech; /* "read aloud"; NULL without an audio device */
     kiosk_sync *sync; /* the content sync worker's glue; NULL when no hub is configured */
     uint32_t clock_offset; /* [ms] scripts move the clock forward for idle tests */
     int width, height;
@@ -281,6 +297,28 @@ static int handle_event(kiosk *k, const SDL_Event *ev)
 
 /* Draws one frame. If shot is not NULL the frame is saved there before it is presented (the
  * back buffer is undefined after a present on GPU renderers). */
+/* What the app asked of speech output in the frame just built: read that frame's screen, or
+ * stop. The text is built from the element tree, so it is what the screen shows. */
+static void speak(kiosk *k)
+{
+    int req = dk_app_take_speech_request(k->app);
+    if (!k->speech || req == DK_APP_SPEECH_NONE)
+        return;
+    if (req == DK_APP_SPEECH_STOP) {
+        kiosk_speech_stop(k->speech);
+        return;
+    }
+    size_t n;
+    const dk_element *els = dk_ui_elements(k->ui, &n);
+    char *text = malloc(KIOSK_SPEECH_TEXT_MAX);
+    if (!text)
+        return;
+    size_t len = dk_speech_text(els, n, dk_app_lang(k->app), text, KIOSK_SPEECH_TEXT_MAX);
+    dk_info("speech: reading %zu bytes in %s", len, dk_lang_code(dk_app_lang(k->app)));
+    kiosk_speech_say(k->speech, dk_app_lang(k->app), text);
+    free(text);
+}
+
 static dk_err draw(kiosk *k, const char *shot)
 {
     static int frames;
@@ -291,6 +329,7 @@ static dk_err draw(kiosk *k, const char *shot)
     dk_app_metrics(k->app, k->width, k->height, &m);
     kiosk_fonts_set_metrics(k->fonts, &m);
     dk_app_frame(k->app, k->ui, k->width, k->height, now_ms(k));
+    speak(k);
     double built = bench_level >= 2 ? ms_since(&t0) : 0;
     dk_color bg = dk_theme_color(dk_app_theme(k->app), DK_C_BACKGROUND);
     kiosk_render_set_placeholder(k->render, dk_theme_color(dk_app_theme(k->app), DK_C_SURFACE));
@@ -339,6 +378,11 @@ static int start_video(kiosk *k)
 {
     int windowed = k->opt.window_w > 0;
     lock_down(windowed);
+    /* Without this SDL may show the software renderer's frames through an accelerated renderer
+     * (a texture per window): on X11 that costs 3.5 times the CPU of drawing straight into the
+     * window. The environment variable still wins. */
+    if (k->opt.software)
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         dk_error("cannot start the display: %s", SDL_GetError());
         return -1;
@@ -365,8 +409,10 @@ static int start_video(kiosk *k)
     }
     Uint32 rflags = k->opt.software ? SDL_RENDERER_SOFTWARE : SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC;
     k->renderer = SDL_CreateRenderer(k->window, -1, rflags);
-    if (!k->renderer && !k->opt.software)
+    if (!k->renderer && !k->opt.software) {
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0"); /* as with --software */
         k->renderer = SDL_CreateRenderer(k->window, -1, SDL_RENDERER_SOFTWARE);
+    }
     if (!k->renderer) {
         dk_error("cannot draw into the window: %s", SDL_GetError());
         return -1;
@@ -417,6 +463,125 @@ static void stop(kiosk *k)
     dk_store_close(k->store);
 }
 
+/* Waiting for events. SDL 2 sleeps in SDL_WaitEventTimeout only on video drivers that can be
+ * woken (x11, wayland, windows, cocoa); on the others (kmsdrm, dummy, offscreen) it looks for
+ * events every millisecond, which cost 1.5 s of CPU per idle minute. There the kiosk waits
+ * itself: on kmsdrm it sleeps in poll() on the input devices SDL reads, so that a touch wakes it
+ * at once; events of other threads (decoded pictures, sync) are looked for every POLL_IDLE_MS,
+ * or POLL_MS while pictures are on their way. */
+static struct {
+    int sleeps; /* the driver's own wait sleeps */
+    int evdev;  /* the driver reads /dev/input/event* itself: watch them */
+#ifdef __linux__
+    int fd[INPUT_DEVICES_MAX], n;
+    struct timespec scanned; /* /dev/input's change time when they were opened */
+    int warned;
+#endif
+} waiter;
+
+static void waiter_start(void)
+{
+    static const char *const sleeping[] = {"x11", "wayland", "windows", "cocoa"};
+    const char *d = SDL_GetCurrentVideoDriver();
+    for (size_t i = 0; d && i < sizeof sleeping / sizeof sleeping[0]; i++)
+        if (strcmp(d, sleeping[i]) == 0)
+            waiter.sleeps = 1;
+    waiter.evdev = d && (strcmp(d, "kmsdrm") == 0 || strcmp(d, "evdev") == 0);
+}
+
+#ifdef __linux__
+static void waiter_close(void)
+{
+    for (int i = 0; i < waiter.n; i++)
+        close(waiter.fd[i]);
+    waiter.n = 0;
+}
+
+/* Opens the input devices again when /dev/input changed (a device plugged in or out). Only our
+ * own copy of each device's events is read (and thrown away): SDL reads its own. */
+static void waiter_scan(void)
+{
+    struct stat st;
+    if (stat("/dev/input", &st) != 0 || (st.st_mtim.tv_sec == waiter.scanned.tv_sec &&
+                                         st.st_mtim.tv_nsec == waiter.scanned.tv_nsec))
+        return;
+    waiter.scanned = st.st_mtim;
+    waiter_close();
+    DIR *dir = opendir("/dev/input");
+    struct dirent *e;
+    while (dir && (e = readdir(dir)) && waiter.n < INPUT_DEVICES_MAX) {
+        char path[300];
+        if (strncmp(e->d_name, "event", 5) != 0 ||
+            (size_t)snprintf(path, sizeof path, "/dev/input/%s", e->d_name) >= sizeof path)
+            continue;
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0)
+            waiter.fd[waiter.n++] = fd;
+    }
+    if (dir)
+        closedir(dir);
+    if (waiter.n == 0 && !waiter.warned++)
+        dk_warn("cannot watch the input devices in /dev/input: looking for input every %d ms",
+                POLL_MS);
+}
+#endif
+
+/* Sleeps up to ms; 1 if input arrived (then SDL may take a moment to read it too). */
+static int nap(long ms)
+{
+#ifdef __linux__
+    if (waiter.evdev) {
+        waiter_scan();
+        if (waiter.n > 0) {
+            struct pollfd p[INPUT_DEVICES_MAX];
+            for (int i = 0; i < waiter.n; i++)
+                p[i] = (struct pollfd){waiter.fd[i], POLLIN, 0};
+            if (poll(p, (nfds_t)waiter.n, (int)ms) <= 0)
+                return 0;
+            for (int i = 0; i < waiter.n; i++) {
+                char buf[1024];
+                if (p[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+                    waiter.scanned.tv_sec = 0; /* gone: open them again next time */
+                else if (p[i].revents & POLLIN)
+                    while (read(p[i].fd, buf, sizeof buf) > 0)
+                        ;
+            }
+            return 1;
+        }
+    }
+#endif
+    SDL_Delay((uint32_t)ms);
+    return 0;
+}
+
+/* As SDL_WaitEventTimeout (timeout < 0: no limit), sleeping between looks where SDL would poll.
+ * busy: events are expected soon from another thread (pictures being decoded). */
+static int wait_event(SDL_Event *ev, long timeout, int busy)
+{
+    if (waiter.sleeps)
+        return timeout < 0 ? SDL_WaitEvent(ev) : SDL_WaitEventTimeout(ev, (int)timeout);
+    uint32_t start = SDL_GetTicks();
+    int settle = 0; /* looks 1 ms apart after input woke us, until SDL has read it */
+    for (;;) {
+        if (SDL_PollEvent(ev))
+            return 1;
+        long left = timeout < 0 ? POLL_IDLE_MS : timeout - (long)(SDL_GetTicks() - start);
+        if (left <= 0)
+            return 0;
+        long most = busy ? POLL_MS : POLL_IDLE_MS;
+#ifdef __linux__
+        if (waiter.evdev && waiter.n == 0)
+            most = POLL_MS; /* input is only noticed by looking */
+#endif
+        if (settle > 0) {
+            most = 1;
+            settle--;
+        }
+        if (nap(left < most ? left : most))
+            settle = 5;
+    }
+}
+
 static int run(kiosk *k)
 {
     kiosk_script *script = NULL;
@@ -427,6 +592,12 @@ static int run(kiosk *k)
     time_t started = time(NULL);
     int dirty = 1, status = 0;
     uint32_t last_status = 0;
+    waiter_start();
+    /* The screen last drawn: after it changes, memory freed by the old one goes back to the
+     * system once the kiosk is idle (malloc_trim), so that the resident set follows what is
+     * shown rather than the largest screen ever shown. */
+    dk_screen drawn_screen = DK_SCREEN_ATTRACT;
+    int drawn_depth = -1, trim = 0;
     for (;;) {
         uint32_t t = now_ms(k);
         if (t - last_status >= 1000 || !last_status) {
@@ -440,6 +611,11 @@ static int run(kiosk *k)
             if (shot)
                 kiosk_script_screenshot_done(script, err);
             dirty = 0;
+            if (dk_app_screen(k->app) != drawn_screen || dk_app_nav_depth(k->app) != drawn_depth) {
+                drawn_screen = dk_app_screen(k->app);
+                drawn_depth = dk_app_nav_depth(k->app);
+                trim = 1;
+            }
             if (k->opt.screenshot_path) {
                 /* Give images a moment to arrive, then save what is on screen. */
                 uint32_t until = SDL_GetTicks() + 1500;
@@ -476,8 +652,14 @@ static int run(kiosk *k)
             if (sw >= 0 && (timeout < 0 || sw < timeout))
                 timeout = sw;
         }
+        if (trim && !dk_ui_animating(k->ui)) {
+#ifdef __GLIBC__
+            malloc_trim(0);
+#endif
+            trim = 0;
+        }
         SDL_Event ev;
-        int got = timeout < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, (int)timeout);
+        int got = wait_event(&ev, timeout, kiosk_images_pending(k->images) > 0);
         if (!got) {
             dirty = 1; /* a timer is due */
             continue;
@@ -497,6 +679,9 @@ static int run(kiosk *k)
             dirty = 1;
     }
 done:
+#ifdef __linux__
+    waiter_close();
+#endif
     kiosk_script_free(script);
     return status;
 }
@@ -505,6 +690,13 @@ int main(int argc, char **argv)
 {
     static kiosk k;
     clock_gettime(CLOCK_MONOTONIC, &process_start);
+#ifdef __GLIBC__
+    /* Blocks of 128 KiB and more (pictures, text lines, decode buffers) get their own mappings
+     * and go back to the system when freed. By default glibc raises this threshold after each
+     * such free, up to 32 MiB, and later buffers then pile up in the heap, which grew the
+     * resident set by tens of MiB over a walk through every screen. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     const char *bench = getenv("DK_BENCH");
     bench_level = bench ? (int)strtol(bench, NULL, 10) : 0;
     dk_config_defaults(&k.cfg);
@@ -544,6 +736,10 @@ int main(int argc, char **argv)
         stop(&k);
         return 1;
     }
+    if (kiosk_speech_new(&k.speech) == DK_OK)
+        dk_app_set_speech_available(k.app, 1);
+    else
+        dk_info("read aloud is off: %s", dk_error_detail());
     if (kiosk_sync_start(&k.cfg, APP_VERSION, k.app, &k.store, &k.sync) != DK_OK)
         dk_error("content sync is off: %s", dk_error_detail());
     kiosk_signup *signup = NULL; /* the outbox and "Register interest"; NULL: sign-up is off */
@@ -552,6 +748,7 @@ int main(int argc, char **argv)
     rc = run(&k);
     kiosk_signup_stop(signup);
     kiosk_sync_stop(k.sync);
+    kiosk_speech_free(k.speech);
     stop(&k);
     return rc;
 }

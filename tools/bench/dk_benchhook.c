@@ -6,8 +6,10 @@
  *   SDL_RenderPresent          the end of a frame: one line per frame in the log
  *   SDL_RenderReadPixels       marks the frame as a screenshot frame (PNG encoding in it)
  *   SDL_PushEvent              counts mouse presses the script injects: the "phase" of a frame
- *   SDL_WaitEventTimeout/SDL_WaitEvent  optionally inject taps at given times (DK_BENCH_TAPS),
- *                              for measurements that must run without a script (idle CPU)
+ *   SDL_WaitEventTimeout/SDL_WaitEvent/SDL_PollEvent  optionally inject taps at given times
+ *                              (DK_BENCH_TAPS), for measurements that must run without a script
+ *                              (idle CPU); SDL_PollEvent because on video drivers that cannot
+ *                              sleep (dummy, kmsdrm) the kiosk waits by polling itself
  *
  * Environment:
  *   DK_BENCH_LOG=FILE   where to write (default: stderr)
@@ -231,4 +233,12 @@ int SDL_WaitEvent(SDL_Event *ev)
             return SDL_WaitEventTimeout(ev, (int)next) ? 1 : SDL_WaitEvent(ev);
     }
     return real_SDL_WaitEvent(ev);
+}
+
+int SDL_PollEvent(SDL_Event *ev)
+{
+    REAL(int, SDL_PollEvent, SDL_Event *);
+    if (ntaps)
+        (void)inject_due();
+    return real_SDL_PollEvent(ev);
 }
