@@ -14,24 +14,6 @@
 #include <time.h>
 
 /* A fake font: every code point is 0.55 em wide, lines as the theme says. */
-static dk_metrics fake_metrics;
-
-static int fake_measure(void *ctx, int font, const char *s, size_t len)
-{
-    (void)ctx;
-    int px = fake_metrics.font_px[DK_UI_FONT_STYLE(font)];
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return (int)lround((double)n * px * 0.55);
-}
-
-static void fake_font_metrics(void *ctx, int font, int *line_height, int *ascent)
-{
-    (void)ctx;
-    *line_height = fake_metrics.line_px[DK_UI_FONT_STYLE(font)];
-    *ascent = *line_height * 3 / 4;
-}
 
 typedef struct fixture {
     char *tmp;
@@ -66,7 +48,7 @@ static int setup(void **state)
     assert_int_equal(dk_pin_hash("2468", fx.cfg.staff_pin_hash, sizeof fx.cfg.staff_pin_hash),
                      DK_OK);
     fx.app = dk_app_new(&fx.cfg, fx.store);
-    dk_ui_text_backend tb = {NULL, fake_measure, fake_font_metrics};
+    dk_ui_text_backend tb = dkt_fake_text_backend();
     fx.ui = dk_ui_new(&tb, 16u << 20);
     assert_non_null(fx.app);
     assert_non_null(fx.ui);
@@ -88,7 +70,7 @@ static int teardown(void **state)
 
 static void frame(void)
 {
-    dk_app_metrics(fx.app, fx.w, fx.h, &fake_metrics);
+    dk_app_metrics(fx.app, fx.w, fx.h, &dkt_fake_metrics);
     dk_app_frame(fx.app, fx.ui, fx.w, fx.h, fx.now);
     if (dk_ui_overflowed(fx.ui))
         print_error("frame overflowed on %s: %s\n", dk_screen_name(dk_app_screen(fx.app)), dk_error_detail());
@@ -242,7 +224,7 @@ static void test_home_reaches_all_twelve_districts_with_big_targets(void **state
                                         "huckarde", "innenstadt-nord", "innenstadt-ost",
                                         "innenstadt-west", "luetgendortmund", "mengede",
                                         "scharnhorst"};
-    double px_per_mm = fake_metrics.px_per_mm;
+    double px_per_mm = dkt_fake_metrics.px_per_mm;
     for (int i = 0; i < 12; i++) {
         char name[64];
         snprintf(name, sizeof name, "district:%s", slugs[i]);
@@ -443,7 +425,7 @@ static void test_low_reach_keeps_every_control_below_the_reach_line(void **state
     tap("a11y:low-reach");
     tapxy_outside_dialog();
     frame();
-    int line = dk_reach_top_y(&fake_metrics, fx.cfg.screen_bottom_mm);
+    int line = dk_reach_top_y(&dkt_fake_metrics, fx.cfg.screen_bottom_mm);
     assert_true(line > 0);
     size_t n;
     const dk_element *els = dk_ui_elements(fx.ui, &n);
@@ -721,7 +703,7 @@ static void test_toggles_say_on_and_off_in_words(void **state)
  * every key at least 15 mm high. */
 static void check_keyboard(const char *what)
 {
-    double mm = fake_metrics.px_per_mm;
+    double mm = dkt_fake_metrics.px_per_mm;
     size_t n, keys = 0;
     const dk_element *els = dk_ui_elements(fx.ui, &n);
     for (size_t i = 0; i < n; i++) {
@@ -917,7 +899,7 @@ static void test_staff_screen_shows_the_sync_state_and_asks_for_a_sync(void **st
     b = find("staff:sync");
     assert_string_equal(b->label, "Sync now");
     assert_false(b->flags & DK_EL_DISABLED);
-    assert_true(b->rect.h >= 15.0 * fake_metrics.px_per_mm - 1);
+    assert_true(b->rect.h >= 15.0 * dkt_fake_metrics.px_per_mm - 1);
     tap("staff:sync");
     assert_true(dk_app_take_sync_request(fx.app));
     assert_false(dk_app_take_sync_request(fx.app)); /* once */
@@ -1214,7 +1196,7 @@ static void test_signup_keyboard_sits_low_in_reach_and_fits_portrait_large_text(
     tap("signup");
     tap("field:message");
     frame();
-    int line = dk_reach_top_y(&fake_metrics, fx.cfg.screen_bottom_mm);
+    int line = dk_reach_top_y(&dkt_fake_metrics, fx.cfg.screen_bottom_mm);
     const dk_element *kb = find_any("keyboard");
     assert_non_null(kb);
     assert_true(kb->rect.y >= line);
@@ -1225,7 +1207,7 @@ static void test_signup_keyboard_sits_low_in_reach_and_fits_portrait_large_text(
         if (find(bar[i]) && find(bar[i])->rect.y < bar_top)
             bar_top = find(bar[i])->rect.y;
     assert_true(kb->rect.y + kb->rect.h <= bar_top);
-    assert_true(bar_top - (kb->rect.y + kb->rect.h) < 10 * fake_metrics.px_per_mm);
+    assert_true(bar_top - (kb->rect.y + kb->rect.h) < 10 * dkt_fake_metrics.px_per_mm);
     check_keyboard("sign-up, portrait, larger text, low reach");
     type_keys("wir ");
     tap("key:symbols");

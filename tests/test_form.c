@@ -9,24 +9,6 @@
 #include <math.h>
 #include <string.h>
 
-static dk_metrics fake_metrics;
-
-static int fake_measure(void *ctx, int font, const char *s, size_t len)
-{
-    (void)ctx;
-    int px = fake_metrics.font_px[DK_UI_FONT_STYLE(font)];
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return (int)lround((double)n * px * 0.55);
-}
-
-static void fake_font_metrics(void *ctx, int font, int *line_height, int *ascent)
-{
-    (void)ctx;
-    *line_height = fake_metrics.line_px[DK_UI_FONT_STYLE(font)];
-    *ascent = *line_height * 3 / 4;
-}
 
 /* What the kiosk's submit function saw. */
 typedef struct submitted {
@@ -77,7 +59,7 @@ static fixture fx;
 static int setup(void **state)
 {
     memset(&fx, 0, sizeof fx);
-    dk_ui_text_backend tb = {NULL, fake_measure, fake_font_metrics};
+    dk_ui_text_backend tb = dkt_fake_text_backend();
     fx.ui = dk_ui_new(&tb, 16u << 20);
     fx.form = dk_form_new();
     assert_non_null(fx.ui);
@@ -108,11 +90,11 @@ static int teardown(void **state)
 
 static void frame(void)
 {
-    assert_int_equal(dk_metrics_init(&fake_metrics, fx.w, fx.h, fx.w_mm, fx.h_mm, fx.large), DK_OK);
-    dk_ui_begin(fx.ui, fx.w, fx.h, fx.now, &fake_metrics, fx.theme);
+    assert_int_equal(dk_metrics_init(&dkt_fake_metrics, fx.w, fx.h, fx.w_mm, fx.h_mm, fx.large), DK_OK);
+    dk_ui_begin(fx.ui, fx.w, fx.h, fx.now, &dkt_fake_metrics, fx.theme);
     /* As the app does: a header band above, the bottom bar below. */
-    int head = fake_metrics.target_px + 2 * fake_metrics.unit_px;
-    int bar = 2 * fake_metrics.line_px[DK_FONT_BUTTON] + 4 * fake_metrics.unit_px;
+    int head = dkt_fake_metrics.target_px + 2 * dkt_fake_metrics.unit_px;
+    int bar = 2 * dkt_fake_metrics.line_px[DK_FONT_BUTTON] + 4 * dkt_fake_metrics.unit_px;
     fx.area = (dk_rect){0, head, fx.w, fx.h - head - bar};
     fx.view.lang = fx.lang;
     fx.view.consent_title = consent_title[fx.lang];
@@ -440,7 +422,7 @@ static void test_a_long_message_wraps_and_its_cursor_stays_in_view(void **state)
         type("wort ");
     type("einsehrlangeswortohneleerzeichendasumbrechenmuss");
     const dk_element *kb = find_any("keyboard"), *field = find_any("field:message");
-    assert_true(field->rect.h > 3 * fake_metrics.line_px[DK_FONT_BODY]); /* grew */
+    assert_true(field->rect.h > 3 * dkt_fake_metrics.line_px[DK_FONT_BODY]); /* grew */
     assert_true(field->rect.x + field->rect.w <= fx.w);
     assert_true(field->visible.y + field->visible.h <= kb->rect.y);
     assert_true(field->visible.h > 0);

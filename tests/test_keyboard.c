@@ -116,24 +116,6 @@ static void test_a_cursor_inside_a_character_is_moved_to_its_start(void **state)
 
 /* ---- the keyboard by touch ---- */
 
-static dk_metrics fake_metrics;
-
-static int fake_measure(void *ctx, int font, const char *s, size_t len)
-{
-    (void)ctx;
-    int px = fake_metrics.font_px[DK_UI_FONT_STYLE(font)];
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return (int)lround((double)n * px * 0.55);
-}
-
-static void fake_font_metrics(void *ctx, int font, int *line_height, int *ascent)
-{
-    (void)ctx;
-    *line_height = fake_metrics.line_px[DK_UI_FONT_STYLE(font)];
-    *ascent = *line_height * 3 / 4;
-}
 
 typedef struct kfix {
     dk_ui *ui;
@@ -155,7 +137,7 @@ static kfix kx;
 static int setup(void **state)
 {
     memset(&kx, 0, sizeof kx);
-    dk_ui_text_backend tb = {NULL, fake_measure, fake_font_metrics};
+    dk_ui_text_backend tb = dkt_fake_text_backend();
     kx.ui = dk_ui_new(&tb, 8u << 20);
     assert_non_null(kx.ui);
     kx.w = 1920, kx.h = 1080, kx.w_mm = 527, kx.h_mm = 296;
@@ -172,8 +154,8 @@ static int teardown(void **state)
 
 static void frame(void)
 {
-    assert_int_equal(dk_metrics_init(&fake_metrics, kx.w, kx.h, kx.w_mm, kx.h_mm, kx.large), DK_OK);
-    dk_ui_begin(kx.ui, kx.w, kx.h, kx.now, &fake_metrics, kx.theme);
+    assert_int_equal(dk_metrics_init(&dkt_fake_metrics, kx.w, kx.h, kx.w_mm, kx.h_mm, kx.large), DK_OK);
+    dk_ui_begin(kx.ui, kx.w, kx.h, kx.now, &dkt_fake_metrics, kx.theme);
     int h = dk_keyboard_height(kx.ui, kx.kind, kx.lang, kx.w);
     kx.panel = (dk_rect){0, kx.h - h, kx.w, h};
     kx.result |= dk_keyboard_draw(&kx.kb, kx.ui, kx.panel, kx.kind, kx.lang, &kx.te);
@@ -422,7 +404,7 @@ static void test_done_reports_and_resets_shift(void **state)
 static void check_keys(const char *what)
 {
     frame();
-    double mm = fake_metrics.px_per_mm;
+    double mm = dkt_fake_metrics.px_per_mm;
     size_t n, keys = 0;
     const dk_element *els = dk_ui_elements(kx.ui, &n);
     for (size_t i = 0; i < n; i++) {

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "dk_ui.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -39,5 +41,10 @@ char *dkt_make_content(void);
 extern const char *const dkt_district_json, *const dkt_group_json, *const dkt_project_json,
     *const dkt_dates_json;
 extern const unsigned char dkt_png_2x1[33], dkt_png_bomb[33];
+
+/* A fake font for UI tests (dk_test_ui.c): a code point is 0.55 of the font's pixel size wide,
+ * a line as high as dkt_fake_metrics says; set the metrics before laying anything out. */
+extern dk_metrics dkt_fake_metrics;
+dk_ui_text_backend dkt_fake_text_backend(void);
 
 #endif
