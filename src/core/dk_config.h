@@ -32,7 +32,7 @@
     X(INT, night_until_h, 0, 0, 23, "h", "Local hour at which the waiting screen lights up again") \
     X(STR, staff_pin_hash, "", 0, 0, "",                                                           \
       "Argon2id hash of the staff PIN (district-kiosk --hash-pin); empty: staff screen locked")   \
-    X(INT, image_cache_mb, 96, 8, 1024, "MiB", "Byte budget of decoded images and textures")    \
+    X(INT, image_cache_mb, 16, 8, 1024, "MiB", "Byte budget of decoded images and textures")    \
     X(STR, hub_url, "", 0, 0, "",                                                                  \
       "Base URL of the hub (https://...) for heartbeats and registrations; empty: no sync")        \
     X(STR, sync_url, "", 0, 0, "",                                                                 \
