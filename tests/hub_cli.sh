@@ -155,7 +155,7 @@ start_serve() { # config file; sets serve_pid and base
   # Seen once under a loaded CI run: serve ended before announcing itself, with no output.
   # Say how it ended so that the next occurrence can be understood.
   local rc=running
-  kill -0 "$serve_pid" 2>/dev/null || { wait "$serve_pid"; rc=$?; }
+  kill -0 "$serve_pid" 2>/dev/null || { wait "$serve_pid" && rc=0 || rc=$?; }
   echo "hub_cli: serve did not announce itself (exit status: $rc); its log:"
   cat "$tmp/serve.log"
   return 1

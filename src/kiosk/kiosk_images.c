@@ -66,6 +66,7 @@ typedef struct entry {
     state state;
     int inflight;              /* a request for it is queued or being decoded */
     key inflight_for;          /* ... made for this */
+    size_t inflight_bytes;     /* ... whose texture will take about this [bytes] */
     SDL_Texture *texture;      /* READY */
     key made_for;              /* what the texture was decoded for */
     int w, h;                  /* the texture's size */
@@ -100,6 +101,7 @@ struct kiosk_images {
     list lru;        /* READY entries */
     list failed;     /* FAILED entries, oldest at the tail */
     int outstanding; /* requests handed to the queue whose result has not come back */
+    size_t decoding; /* [bytes] the textures of the entries in flight will take, about */
     int warned_hash;
     unsigned long long frame; /* kiosk_images_frame() calls; 0: never (strict budget) */
     kiosk_images_stats stats;
@@ -422,6 +424,9 @@ static int decode(const kiosk_images *img, const request *rq, result *r)
 static int worker(void *arg)
 {
     kiosk_images *img = arg;
+    /* Decoding must never take the CPU from drawing: on a small machine a frame that waits for
+     * a picture to decode misses its time (a failure only means normal priority). */
+    (void)SDL_SetThreadPriority(SDL_THREAD_PRIORITY_LOW);
     SDL_LockMutex(img->lock);
     for (;;) {
         while (!img->stop && (img->queued == 0 || img->undelivered >= KIOSK_IMAGES_UNDELIVERED_MAX))
@@ -512,6 +517,22 @@ static void list_push_head(list *l, entry *e)
     l->count++;
 }
 
+/* The bytes a decode for k will make: the texture's (at most, for contain). */
+static size_t key_bytes(const kiosk_images *img, key k)
+{
+    if (k.w <= 0 || k.h <= 0)
+        return (size_t)img->max_w * (size_t)img->max_h * 4;
+    return (size_t)k.w * (size_t)k.h * 4;
+}
+
+static void not_in_flight(kiosk_images *img, entry *e)
+{
+    if (e->inflight)
+        img->decoding -= e->inflight_bytes;
+    e->inflight = 0;
+    e->inflight_bytes = 0;
+}
+
 /* Unlinks e from the table and its list and frees it with its texture. */
 static void remove_entry(kiosk_images *img, entry *e)
 {
@@ -519,6 +540,7 @@ static void remove_entry(kiosk_images *img, entry *e)
     while (*p != e)
         p = &(*p)->chain;
     *p = e->chain;
+    not_in_flight(img, e);
     if (e->state == READY) {
         list_remove(&img->lru, e);
         img->stats.bytes -= e->bytes;
@@ -552,15 +574,18 @@ static int enqueue(kiosk_images *img, entry *e, key k)
     img->queue[img->queued++] = rq;
     SDL_CondSignal(img->wake);
     SDL_UnlockMutex(img->lock);
+    not_in_flight(img, e);
     e->inflight = 1;
     e->inflight_for = k;
+    e->inflight_bytes = key_bytes(img, k);
+    img->decoding += e->inflight_bytes;
     img->outstanding++;
     if (dropped) {
         img->outstanding--;
         img->stats.dropped++;
         entry *d = find(img, dropped->hash);
         if (d) {
-            d->inflight = 0;
+            not_in_flight(img, d);
             if (d->state == LOADING)
                 remove_entry(img, d);
         }
@@ -573,16 +598,15 @@ static void evict(kiosk_images *img, const entry *keep, size_t incoming, size_t 
                   unsigned long long pinned_since);
 
 /* Evicts textures not on screen beyond the budget now rather than at the next upload, less
- * room for a decode under way (up to a screenful of pixels, which its source may exceed): the
- * decode then finds the room, instead of adding to what the screen before left behind. Only
- * once frames are counted (kiosk_images_frame), so that the textures on screen are known. */
+ * room for the decodes under way (the size of their textures: a decode holds more while it
+ * works, so this only roughly sizes the room): they then find it, instead of adding to what the
+ * screen before left behind. Only once frames are counted (kiosk_images_frame), so that the
+ * textures on screen are known. */
 static void make_room(kiosk_images *img)
 {
     if (img->frame == 0)
         return;
-    size_t reserve = 0;
-    if (img->outstanding > 0)
-        reserve = SDL_min((size_t)img->max_w * (size_t)img->max_h * 4, img->budget);
+    size_t reserve = SDL_min(img->decoding, img->budget);
     /* While a frame is drawn, what the frame before drew may still be drawn again. */
     evict(img, NULL, reserve, 0, img->frame - 1);
 }
@@ -898,10 +922,10 @@ static int take_result(kiosk_images *img, result *r)
     int changed = 0;
     if (!e || !e->inflight) { /* cleared, evicted or dropped meanwhile */
     } else if (!r->surface) {
-        e->inflight = 0;
+        not_in_flight(img, e);
         mark_failed(img, e, r);
     } else {
-        e->inflight = 0;
+        not_in_flight(img, e);
         changed = upload(img, e, r);
         if (changed && img->frame > 0 && e->multi && e->multi + 1 >= img->frame &&
             too_small(e, e->asked_w, e->asked_h)) {
