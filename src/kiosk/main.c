@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
@@ -374,6 +375,40 @@ static int open_content(kiosk *k)
     return 0;
 }
 
+/* SIGTERM and SIGINT come from the system (systemctl stop, a shutdown), never from a visitor:
+ * on them the kiosk ends cleanly, stopping the sync worker and closing its databases. SDL turns
+ * them into SDL_QUIT, the same event as a window's close button, which kiosk mode ignores; so
+ * this handler, installed over SDL's, marks that a signal came and then runs SDL's handler,
+ * which makes the event loop wake up with SDL_QUIT. */
+static volatile sig_atomic_t stop_signal;
+static void (*sdl_stop_handler[2])(int);
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    void (*next)(int) = sdl_stop_handler[sig == SIGINT];
+    if (next != SIG_DFL && next != SIG_IGN && next != NULL)
+        next(sig);
+}
+
+static void catch_stop_signals(void)
+{
+    static const int sigs[2] = {SIGTERM, SIGINT};
+    for (int i = 0; i < 2; i++) {
+        struct sigaction old, sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(sigs[i], &sa, &old) != 0)
+            continue;
+        if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN) {
+            sigaction(sigs[i], &old, NULL); /* ignored by whoever started us (nohup, a shell's &) */
+            continue;
+        }
+        sdl_stop_handler[i] = (old.sa_flags & SA_SIGINFO) ? NULL : old.sa_handler;
+    }
+}
+
 static int start_video(kiosk *k)
 {
     int windowed = k->opt.window_w > 0;
@@ -387,6 +422,7 @@ static int start_video(kiosk *k)
         dk_error("cannot start the display: %s", SDL_GetError());
         return -1;
     }
+    catch_stop_signals(); /* after SDL_Init, which installs SDL's own */
     SDL_DisableScreenSaver();
     if (TTF_Init() != 0) {
         dk_error("cannot start the font engine: %s", TTF_GetError());
@@ -565,6 +601,8 @@ static int wait_event(SDL_Event *ev, long timeout, int busy)
     for (;;) {
         if (SDL_PollEvent(ev))
             return 1;
+        if (stop_signal)
+            return 0;
         long left = timeout < 0 ? POLL_IDLE_MS : timeout - (long)(SDL_GetTicks() - start);
         if (left <= 0)
             return 0;
@@ -645,6 +683,8 @@ static int run(kiosk *k)
         }
         if (dk_app_quit_requested(k->app))
             break;
+        if (stop_signal) /* also when SDL's handler was not there to send SDL_QUIT */
+            goto done;
         /* Sleep until input, the next animation frame, the app's next timer or the script. */
         long timeout = dk_ui_animating(k->ui) ? ANIMATION_FRAME_MS : dk_app_next_wakeup(k->app, now_ms(k));
         if (script) {
@@ -666,8 +706,8 @@ static int run(kiosk *k)
         }
         do {
             if (ev.type == SDL_QUIT) {
-                if (k->opt.window_w > 0 && !script)
-                    goto done; /* a development window may be closed */
+                if (stop_signal || (k->opt.window_w > 0 && !script))
+                    goto done; /* the system stops us, or a development window is closed */
                 continue;
             }
             dirty |= kiosk_sync_handle_event(k->sync, &ev) || handle_event(k, &ev);
@@ -679,6 +719,8 @@ static int run(kiosk *k)
             dirty = 1;
     }
 done:
+    if (stop_signal)
+        dk_info("stopping: %s", stop_signal == SIGINT ? "interrupted (SIGINT)" : "asked to (SIGTERM)");
 #ifdef __linux__
     waiter_close();
 #endif
