@@ -115,7 +115,7 @@ config "$tmp/ui"
 {
   echo "tap start"
   echo "tap district:hoerde"
-  for _ in $(seq 400); do # scroll down and up for as long as the sync takes
+  for _ in $(seq 1000); do # scroll until the sync has ended (see below); 4096 commands at most
     echo "drag 960 800 960 300"
     echo "wait 150"
     echo "drag 960 300 960 800"
@@ -124,12 +124,26 @@ config "$tmp/ui"
   echo "quit"
 } >"$tmp/ui.script"
 DK_BENCH=2 "$kiosk" --config "$tmp/ui.conf" --software --window 1920x1080 \
-  --script "$tmp/ui.script" >"$tmp/ui.out" 2>"$tmp/ui.err" || true
+  --script "$tmp/ui.script" >"$tmp/ui.out" 2>"$tmp/ui.err" &
+ui_pid=$!
+# The worker's first cycle starts a few seconds after launch; once it has ended, ten more
+# seconds of scrolling cover the clean-up after the switch. SIGTERM ends SDL's loop cleanly.
+for _ in $(seq 6000); do
+  grep -qE 'sync: release .* installed|sync: cycle failed' "$tmp/ui.err" 2>/dev/null && break
+  kill -0 "$ui_pid" 2>/dev/null || break
+  sleep 0.1
+done
+sleep 10
+kill -TERM "$ui_pid" 2>/dev/null || true
+wait "$ui_pid" || true
 # Frames between the start of the cycle and its end (the log lines carry no milliseconds, so
 # the window is found by line order in the same stream).
 awk '/sync: release .* installed|sync: cycle failed/ {done=1} /sync: cycle started/ {on=1}
      on && !done && /^frame-ms/ {print $2}' "$tmp/ui.err" | sort -n >"$tmp/during.txt"
+awk '/sync: release .* installed|sync: cycle failed/ {done=1} done && /^frame-ms/ {print $2}' \
+  "$tmp/ui.err" | sort -n >"$tmp/after.txt" # the same scrolling with no sync: the control
 sort -n <(awk '/^frame-ms/ {print $2}' "$tmp/ui.err") >"$tmp/all.txt"
+[ -s "$tmp/all.txt" ] || { echo "bench-sync: the kiosk drew no frames:" >&2; tail -5 "$tmp/ui.err" >&2; exit 1; }
 pct() { awk -v p="$2" '{a[NR]=$1} END {if (NR==0) {print "-"; exit} i=int(NR*p/100); if (i<1) i=1; print a[i]}' "$1"; }
 
 echo "bench-sync ($(date -u +%Y-%m-%d), $(nproc) cores, loopback, BUILD_DIR=$bin)"
@@ -141,3 +155,12 @@ printf '  frames while syncing: %d, p50 %s ms, p99 %s ms, longest %s ms (all fra
   "$(wc -l <"$tmp/during.txt")" "$(pct "$tmp/during.txt" 50)" "$(pct "$tmp/during.txt" 99)" \
   "$(tail -1 "$tmp/during.txt" 2>/dev/null || echo -)" "$(wc -l <"$tmp/all.txt")" \
   "$(tail -1 "$tmp/all.txt" 2>/dev/null || echo -)"
+printf '  frames in the 10 s after it (no sync): %d, p50 %s ms, p99 %s ms, longest %s ms\n' \
+  "$(wc -l <"$tmp/after.txt")" "$(pct "$tmp/after.txt" 50)" "$(pct "$tmp/after.txt" 99)" \
+  "$(tail -1 "$tmp/after.txt" 2>/dev/null || echo -)"
+# Where the longest frames fell: each with the last log line before it, so a slow frame can be
+# put down to a phase of the sync (or to none).
+echo "  longest frames of the run, each after the log line shown:"
+awk '/^frame-ms/ {printf "%s\t%s\n", $2, last; next} /^first-frame-ms/ {next} {last=$0}' "$tmp/ui.err" |
+  sort -t$'\t' -k1,1 -rn | head -5 | awk -F'\t' '{printf "    %7.2f ms  %s\n", $1, substr($2, 1, 90)}'
+[ -z "${KEEP:-}" ] || { cp "$tmp/ui.err" "${KEEP}"; echo "  frame log kept in $KEEP"; }
