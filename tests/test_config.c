@@ -3,6 +3,8 @@
 
 #include "dk_config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_defaults_are_documented_values(void **state)
@@ -105,6 +107,38 @@ static void test_set_applies_one_override(void **state)
     assert_int_equal(c.idle_timeout_s, 45);
 }
 
+static void test_limits_and_messages(void **state)
+{
+    dk_config c;
+    dk_config_defaults(&c);
+    char long_value[DK_CONFIG_STR_MAX + 1];
+    memset(long_value, 'x', sizeof long_value - 1);
+    long_value[sizeof long_value - 1] = '\0';
+    assert_int_equal(dk_config_set(&c, "device_name", long_value), DK_ERR_INVALID);
+    assert_non_null(strstr(dk_error_detail(), "device_name: value longer than 511 bytes"));
+    assert_string_equal(c.device_name, "kiosk");
+    long_value[DK_CONFIG_STR_MAX - 1] = '\0'; /* exactly the capacity: fits */
+    assert_int_equal(dk_config_set(&c, "device_name", long_value), DK_OK);
+    assert_int_equal(strlen(c.device_name), DK_CONFIG_STR_MAX - 1);
+    assert_int_equal(dk_config_set(&c, "screen_width_mm", "nan"), DK_ERR_INVALID);
+    assert_non_null(strstr(dk_error_detail(), "screen_width_mm: must be a number of mm"));
+    assert_int_equal(dk_config_set(&c, "screen_width_mm", "10"), DK_ERR_INVALID);
+    assert_non_null(strstr(dk_error_detail(), "must be between 50 and 5000 mm"));
+    assert_int_equal(dk_config_set(&c, "idle_timeout_s", "99999999999999999999"), DK_ERR_INVALID);
+    assert_int_equal(dk_config_set(&c, "idel_timeout_s", "90"), DK_ERR_INVALID);
+    assert_non_null(strstr(dk_error_detail(), "see district-kiosk --print-config"));
+    /* Whole-number ranges are written in full, not as 1e+06. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    dk_config_write_defaults(f);
+    fclose(f);
+    assert_non_null(strstr(text, "[records] (1 to 1000000)\nregistration_max_records = 100000\n"));
+    assert_null(strstr(text, "e+"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_missing_file_is_a_clear_error),
         cmocka_unit_test(test_written_defaults_load_back_unchanged),
         cmocka_unit_test(test_set_applies_one_override),
+        cmocka_unit_test(test_limits_and_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@
 
 /* Every setting, in one place: X(type, name, default, min, max, unit, help).
  * Types: STR (string, at most DK_CONFIG_STR_MAX bytes), INT (whole number), NUM (decimal),
- * BOOL (true/false). min and max bound numbers; strings ignore them. */
+ * BOOL (true/false). min and max bound numbers; strings ignore them. Parsed by dk_settings.h. */
 #define DK_CONFIG_STR_MAX 512
 #define DK_CONFIG_KEYS(X)                                                                          \
     X(STR, device_name, "kiosk", 0, 0, "", "Name of this kiosk as staff see it")                 \

@@ -10,8 +10,7 @@
 /* Every setting, in one place: X(type, name, default, min, max, unit, help).
  * Types: STR (string, at most HUB_CONFIG_STR_MAX bytes), INT (whole number), BOOL (true/false).
  * min and max bound numbers; strings ignore them. docs/hub.md holds `district-hub print-config`.
- * (The kiosk's table in dk_config.h has the same shape; its parser is tied to dk_config, so the
- * hub has its own small one here rather than changing the kiosk's API while others work on it.) */
+ * The parser is the kiosk's too (dk_settings.h). */
 #define HUB_CONFIG_STR_MAX 512
 #define HUB_CONFIG_KEYS(X)                                                                          \
     X(STR, data_dir, "/var/lib/district-hub", 0, 0, "",                                             \
