@@ -422,8 +422,21 @@ static void run_command(kiosk_script *s, const kiosk_script_env *env, char *line
         add(s, (step){STEP_SLEEP, {0}, strtol(args, NULL, 10)});
         add_frames(s, 1);
     } else if (strcmp(cmd, "advance") == 0) {
-        *env->clock_offset += (uint32_t)strtol(args, NULL, 10);
+        uint32_t ms = (uint32_t)strtol(args, NULL, 10);
+        if (env->clock->frozen)
+            env->clock->frozen_at += ms;
+        else
+            env->clock->offset += ms;
         add_frames(s, 2);
+    } else if (strcmp(cmd, "freeze") == 0) {
+        env->clock->frozen_at = kiosk_clock_now(env->clock);
+        env->clock->frozen = 1;
+        add_frames(s, 1);
+    } else if (strcmp(cmd, "unfreeze") == 0) {
+        if (env->clock->frozen) /* time goes on from where it stood */
+            env->clock->offset = env->clock->frozen_at - SDL_GetTicks();
+        env->clock->frozen = 0;
+        add_frames(s, 1);
     } else if (strcmp(cmd, "screenshot") == 0) {
         snprintf(s->screenshot, sizeof s->screenshot, "%s", args);
         s->screenshot_line = s->next - 1;

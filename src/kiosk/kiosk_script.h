@@ -22,6 +22,9 @@
  *   key COMBO                 press a key combination: "alt+f4", "escape", "ctrl+q", ...
  *   wait MS                   let MS milliseconds of real time pass (images arrive, flings end)
  *   advance MS                move the kiosk's clock forward without waiting (idle timeouts)
+ *   freeze / unfreeze         stop the kiosk's clock so that only "advance" moves it (timing
+ *                             checks that must not depend on the machine's speed); scroll
+ *                             flings and other animations stand still while it is frozen
  *   screenshot PATH           save the screen as PNG
  *   dump                      print the element tree
  *   expect screen NAME        the current screen ("home", "district", ...)
@@ -38,6 +41,20 @@
 
 typedef struct kiosk_script kiosk_script;
 
+/* The kiosk's clock [ms]: SDL_GetTicks() plus an offset that "advance" moves forward (idle
+ * tests need minutes to pass in no time); while frozen it stands at frozen_at. It never runs
+ * backwards: the app subtracts times as unsigned numbers. */
+typedef struct kiosk_clock {
+    uint32_t offset;
+    int frozen;
+    uint32_t frozen_at;
+} kiosk_clock;
+
+static inline uint32_t kiosk_clock_now(const kiosk_clock *c)
+{
+    return c->frozen ? c->frozen_at : SDL_GetTicks() + c->offset;
+}
+
 /* What the script needs from the running kiosk; all borrowed. */
 typedef struct kiosk_script_env {
     SDL_Window *window;
@@ -45,7 +62,7 @@ typedef struct kiosk_script_env {
     dk_ui *ui;
     dk_app *app;
     double px_per_mm;
-    uint32_t *clock_offset; /* [ms] added to SDL_GetTicks(): "advance" moves it */
+    kiosk_clock *clock;     /* the kiosk's clock: "advance", "freeze" and "unfreeze" move it */
 } kiosk_script_env;
 
 /* Loads a script. DK_ERR_NOTFOUND / DK_ERR_INVALID (with the line) if it cannot be used. */
@@ -55,6 +72,7 @@ void kiosk_script_free(kiosk_script *s); /* accepts NULL */
 /* Runs the next command if it is due (after waits). Called by the main loop once per turn,
  * after a frame was drawn. Returns 1 while the script goes on, 0 when it has ended. */
 int kiosk_script_step(kiosk_script *s, const kiosk_script_env *env);
+
 
 /* How long the main loop may sleep before the script wants to act [ms]. */
 long kiosk_script_wait_ms(const kiosk_script *s);

@@ -214,7 +214,7 @@ typedef struct kiosk {
     dk_ui *ui;
     kiosk_speech *speech; /* "read aloud"; NULL without an audio device */
     kiosk_sync *sync; /* the content sync worker's glue; NULL when no hub is configured */
-    uint32_t clock_offset; /* [ms] scripts move the clock forward for idle tests */
+    kiosk_clock clock; /* SDL_GetTicks() unless a script moves or freezes it (idle tests) */
     int width, height;
     int finger_down;
 } kiosk;
@@ -233,7 +233,7 @@ static double ms_since(const struct timespec *t0)
 
 static uint32_t now_ms(const kiosk *k)
 {
-    return SDL_GetTicks() + k->clock_offset;
+    return kiosk_clock_now(&k->clock);
 }
 
 /* Feeds one SDL event to the UI; returns 1 if it may change what is on screen. */
@@ -519,10 +519,12 @@ static void waiter_start(void)
 {
     static const char *const sleeping[] = {"x11", "wayland", "windows", "cocoa"};
     const char *d = SDL_GetCurrentVideoDriver();
+    /* Case-blind: SDL 2.26 names its KMS/DRM driver "KMSDRM" (and SDL_VIDEODRIVER accepts
+     * either spelling), so a plain strcmp missed it and touches waited for the next look. */
     for (size_t i = 0; d && i < sizeof sleeping / sizeof sleeping[0]; i++)
-        if (strcmp(d, sleeping[i]) == 0)
+        if (SDL_strcasecmp(d, sleeping[i]) == 0)
             waiter.sleeps = 1;
-    waiter.evdev = d && (strcmp(d, "kmsdrm") == 0 || strcmp(d, "evdev") == 0);
+    waiter.evdev = d && (SDL_strcasecmp(d, "kmsdrm") == 0 || SDL_strcasecmp(d, "evdev") == 0);
 }
 
 #ifdef __linux__
@@ -672,7 +674,7 @@ static int run(kiosk *k)
             }
         }
         if (script) {
-            kiosk_script_env env = {k->window, k->renderer, k->ui, k->app, 0, &k->clock_offset};
+            kiosk_script_env env = {k->window, k->renderer, k->ui, k->app, 0, &k->clock};
             dk_metrics m;
             dk_app_metrics(k->app, k->width, k->height, &m);
             env.px_per_mm = m.px_per_mm;
