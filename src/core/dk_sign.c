@@ -150,8 +150,23 @@ static unsigned char *signed_message(dk_sign_type type, const void *payload, siz
 dk_err dk_sign_envelope(dk_sign_type type, const dk_sign_key *key, const void *payload, size_t len,
                         char **out, size_t *outlen)
 {
+    const dk_sign_key *keys[1] = {key};
+    return dk_sign_envelope_multi(type, keys, 1, payload, len, out, outlen);
+}
+
+dk_err dk_sign_envelope_multi(dk_sign_type type, const dk_sign_key *const *keys, size_t nkeys,
+                              const void *payload, size_t len, char **out, size_t *outlen)
+{
     *out = NULL;
     *outlen = 0;
+    if (nkeys < 1 || nkeys > DK_SIGN_MAX_SIGS)
+        return dk_error_set(DK_ERR_INVALID, "a %s is signed by 1 to %d keys, not %zu",
+                            type_name(type), DK_SIGN_MAX_SIGS, nkeys);
+    for (size_t i = 0; i < nkeys; i++)
+        for (size_t j = 0; j < i; j++)
+            if (memcmp(keys[i]->pub, keys[j]->pub, DK_SIGN_PUBLIC_BYTES) == 0)
+                return dk_error_set(DK_ERR_INVALID, "the same key cannot sign a %s twice",
+                                    type_name(type));
     dk_err err = dk_crypto_init();
     if (err)
         return err;
@@ -159,25 +174,111 @@ dk_err dk_sign_envelope(dk_sign_type type, const dk_sign_key *key, const void *p
     unsigned char *msg = signed_message(type, payload, len, &msglen);
     if (!msg)
         return dk_error_set(DK_ERR_NOMEM, "cannot sign: out of memory");
-    unsigned char sig[crypto_sign_BYTES];
-    int bad = crypto_sign_detached(sig, NULL, msg, msglen, key->sec);
-    free(msg);
-    if (bad)
-        return dk_error_set(DK_ERR_CRYPTO, "cannot sign the %s", type_name(type));
-    char pubhex[DK_SIGN_PUBLIC_HEX], sighex[2 * crypto_sign_BYTES + 1];
-    dk_sign_public_hex(key->pub, pubhex);
-    dk_hex_encode(sig, sizeof sig, sighex);
+    /* The header fits: magic (24) + DK_SIGN_MAX_SIGS lines of 201 bytes + the empty line. */
+    _Static_assert(sizeof ENVELOPE_MAGIC + DK_SIGN_MAX_SIGS * (sizeof SIG_PREFIX + 64 + 1 + 128) +
+                           1 <=
+                       DK_SIGN_HEADER_MAX,
+                   "an envelope header with every signature fits DK_SIGN_HEADER_MAX");
     char header[DK_SIGN_HEADER_MAX];
-    int hn = snprintf(header, sizeof header, ENVELOPE_MAGIC SIG_PREFIX "%s %s\n\n", pubhex, sighex);
-    char *env = malloc((size_t)hn + len + 1);
+    size_t hn = sizeof ENVELOPE_MAGIC - 1;
+    memcpy(header, ENVELOPE_MAGIC, hn);
+    for (size_t i = 0; i < nkeys && !err; i++) {
+        unsigned char sig[crypto_sign_BYTES];
+        if (crypto_sign_detached(sig, NULL, msg, msglen, keys[i]->sec) != 0) {
+            err = dk_error_set(DK_ERR_CRYPTO, "cannot sign the %s", type_name(type));
+            break;
+        }
+        char pubhex[DK_SIGN_PUBLIC_HEX], sighex[2 * crypto_sign_BYTES + 1];
+        dk_sign_public_hex(keys[i]->pub, pubhex);
+        dk_hex_encode(sig, sizeof sig, sighex);
+        int n = snprintf(header + hn, sizeof header - hn, SIG_PREFIX "%s %s\n", pubhex, sighex);
+        if (n < 0 || (size_t)n >= sizeof header - hn)
+            err = dk_error_set(DK_ERR_LIMIT, "the %s's signature header is too long",
+                               type_name(type));
+        else
+            hn += (size_t)n;
+    }
+    free(msg);
+    if (err)
+        return err;
+    header[hn++] = '\n';
+    char *env = malloc(hn + len + 1);
     if (!env)
         return dk_error_set(DK_ERR_NOMEM, "cannot sign: out of memory");
-    memcpy(env, header, (size_t)hn);
+    memcpy(env, header, hn);
     if (len)
         memcpy(env + hn, payload, len);
     env[hn + len] = '\0';
     *out = env;
-    *outlen = (size_t)hn + len;
+    *outlen = hn + len;
+    return DK_OK;
+}
+
+typedef struct signature_line {
+    unsigned char pub[DK_SIGN_PUBLIC_BYTES];
+    unsigned char sig[crypto_sign_BYTES];
+} signature_line;
+
+/* Parses an envelope's header: its signature lines into sigs (*nsigs) and the offset of the
+ * payload into *payload_pos. DK_ERR_PROTOCOL for anything malformed. */
+static dk_err parse_header(const char *what, const char *env, size_t len,
+                           signature_line sigs[DK_SIGN_MAX_SIGS], size_t *nsigs,
+                           size_t *payload_pos)
+{
+    size_t magic = sizeof ENVELOPE_MAGIC - 1;
+    *nsigs = 0;
+    if (len < magic || memcmp(env, ENVELOPE_MAGIC, magic) != 0)
+        return dk_error_set(DK_ERR_PROTOCOL, "the %s is not a signed document", what);
+    size_t pos = magic;
+    for (;;) {
+        if (pos >= len || pos > DK_SIGN_HEADER_MAX)
+            return dk_error_set(DK_ERR_PROTOCOL, "the %s's signature header is cut off or too long",
+                                what);
+        if (env[pos] == '\n') {
+            pos++;
+            break;
+        }
+        const char *line = env + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t linelen = nl ? (size_t)(nl - line) : 0;
+        size_t want = sizeof SIG_PREFIX - 1 + 2 * DK_SIGN_PUBLIC_BYTES + 1 + 2 * crypto_sign_BYTES;
+        if (!nl || linelen != want || memcmp(line, SIG_PREFIX, sizeof SIG_PREFIX - 1) != 0 ||
+            line[sizeof SIG_PREFIX - 1 + 2 * DK_SIGN_PUBLIC_BYTES] != ' ')
+            return dk_error_set(DK_ERR_PROTOCOL, "the %s has a malformed signature line", what);
+        if (*nsigs == DK_SIGN_MAX_SIGS)
+            return dk_error_set(DK_ERR_PROTOCOL, "the %s carries more than %d signatures", what,
+                                DK_SIGN_MAX_SIGS);
+        char pubhex[DK_SIGN_PUBLIC_HEX], sighex[2 * crypto_sign_BYTES + 1];
+        memcpy(pubhex, line + sizeof SIG_PREFIX - 1, 2 * DK_SIGN_PUBLIC_BYTES);
+        pubhex[2 * DK_SIGN_PUBLIC_BYTES] = '\0';
+        memcpy(sighex, line + sizeof SIG_PREFIX + 2 * DK_SIGN_PUBLIC_BYTES, 2 * crypto_sign_BYTES);
+        sighex[2 * crypto_sign_BYTES] = '\0';
+        if (dk_hex_decode(pubhex, sigs[*nsigs].pub, DK_SIGN_PUBLIC_BYTES) ||
+            dk_hex_decode(sighex, sigs[*nsigs].sig, crypto_sign_BYTES))
+            return dk_error_set(DK_ERR_PROTOCOL, "the %s has a signature that is not lower-case hex",
+                                what);
+        (*nsigs)++;
+        pos += linelen + 1;
+    }
+    if (*nsigs == 0)
+        return dk_error_set(DK_ERR_PROTOCOL, "the %s carries no signature", what);
+    *payload_pos = pos;
+    return DK_OK;
+}
+
+dk_err dk_sign_envelope_signers(dk_sign_type type, const char *env, size_t len,
+                                unsigned char pubs[DK_SIGN_MAX_SIGS][DK_SIGN_PUBLIC_BYTES],
+                                size_t *count)
+{
+    *count = 0;
+    signature_line sigs[DK_SIGN_MAX_SIGS];
+    size_t nsigs = 0, pos = 0;
+    dk_err err = parse_header(type_name(type), env, len, sigs, &nsigs, &pos);
+    if (err)
+        return err;
+    for (size_t i = 0; i < nsigs; i++)
+        memcpy(pubs[i], sigs[i].pub, DK_SIGN_PUBLIC_BYTES);
+    *count = nsigs;
     return DK_OK;
 }
 
@@ -195,43 +296,10 @@ dk_err dk_sign_verify(dk_sign_type type, const dk_sign_keyring *ring, const char
         return err;
 
     /* Parse the signature lines first, then verify: the payload starts after the empty line. */
-    struct {
-        unsigned char pub[DK_SIGN_PUBLIC_BYTES];
-        unsigned char sig[crypto_sign_BYTES];
-    } sigs[DK_SIGN_MAX_SIGS];
-    size_t nsigs = 0, pos = magic;
-    for (;;) {
-        if (pos >= len || pos > DK_SIGN_HEADER_MAX)
-            return dk_error_set(DK_ERR_PROTOCOL, "the %s's signature header is cut off or too long",
-                                what);
-        if (env[pos] == '\n') {
-            pos++;
-            break;
-        }
-        const char *line = env + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t linelen = nl ? (size_t)(nl - line) : 0;
-        size_t want = sizeof SIG_PREFIX - 1 + 2 * DK_SIGN_PUBLIC_BYTES + 1 + 2 * crypto_sign_BYTES;
-        if (!nl || linelen != want || memcmp(line, SIG_PREFIX, sizeof SIG_PREFIX - 1) != 0 ||
-            line[sizeof SIG_PREFIX - 1 + 2 * DK_SIGN_PUBLIC_BYTES] != ' ')
-            return dk_error_set(DK_ERR_PROTOCOL, "the %s has a malformed signature line", what);
-        if (nsigs == DK_SIGN_MAX_SIGS)
-            return dk_error_set(DK_ERR_PROTOCOL, "the %s carries more than %d signatures", what,
-                                DK_SIGN_MAX_SIGS);
-        char pubhex[DK_SIGN_PUBLIC_HEX], sighex[2 * crypto_sign_BYTES + 1];
-        memcpy(pubhex, line + sizeof SIG_PREFIX - 1, 2 * DK_SIGN_PUBLIC_BYTES);
-        pubhex[2 * DK_SIGN_PUBLIC_BYTES] = '\0';
-        memcpy(sighex, line + sizeof SIG_PREFIX + 2 * DK_SIGN_PUBLIC_BYTES, 2 * crypto_sign_BYTES);
-        sighex[2 * crypto_sign_BYTES] = '\0';
-        if (dk_hex_decode(pubhex, sigs[nsigs].pub, DK_SIGN_PUBLIC_BYTES) ||
-            dk_hex_decode(sighex, sigs[nsigs].sig, crypto_sign_BYTES))
-            return dk_error_set(DK_ERR_PROTOCOL, "the %s has a signature that is not lower-case hex",
-                                what);
-        nsigs++;
-        pos += linelen + 1;
-    }
-    if (nsigs == 0)
-        return dk_error_set(DK_ERR_PROTOCOL, "the %s carries no signature", what);
+    signature_line sigs[DK_SIGN_MAX_SIGS];
+    size_t nsigs = 0, pos = 0;
+    if ((err = parse_header(what, env, len, sigs, &nsigs, &pos)))
+        return err;
 
     size_t msglen;
     unsigned char *msg = signed_message(type, env + pos, len - pos, &msglen);

@@ -62,6 +62,21 @@ dk_err dk_sign_keyring_add(dk_sign_keyring *ring, const unsigned char pub[DK_SIG
 dk_err dk_sign_envelope(dk_sign_type type, const dk_sign_key *key, const void *payload, size_t len,
                         char **out, size_t *outlen) DK_MUST_CHECK;
 
+/* The same with several signers: one `ed25519` line per key, in the order given (during a key
+ * rotation the hub signs with the current key and its successor, so that kiosks trusting either
+ * accept the document). nkeys is 1 to DK_SIGN_MAX_SIGS distinct keys, else DK_ERR_INVALID and
+ * nothing is allocated. *out is freed by the caller with free(). */
+dk_err dk_sign_envelope_multi(dk_sign_type type, const dk_sign_key *const *keys, size_t nkeys,
+                              const void *payload, size_t len, char **out, size_t *outlen)
+    DK_MUST_CHECK;
+
+/* The public keys of an envelope's signature lines, in order, into pubs (*count of them),
+ * without checking any signature: for the signer to see who signed a file it wrote, never to
+ * decide trust (that is dk_sign_verify). DK_ERR_PROTOCOL for a malformed envelope. */
+dk_err dk_sign_envelope_signers(dk_sign_type type, const char *env, size_t len,
+                                unsigned char pubs[DK_SIGN_MAX_SIGS][DK_SIGN_PUBLIC_BYTES],
+                                size_t *count) DK_MUST_CHECK;
+
 /* Verifies an envelope of len bytes against ring. On success *payload points into env (borrowed,
  * valid as long as env) and *payload_len is its length. Fails with DK_ERR_PROTOCOL for a
  * malformed envelope, DK_ERR_CRYPTO when no trusted key signed it or a trusted key's signature

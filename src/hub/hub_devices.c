@@ -60,15 +60,19 @@ dk_err hub_device_add(hub_site *s, const char *name, char token[HUB_TOKEN_HEX])
 
 dk_err hub_device_snippet(hub_site *s, const char *name, const char *token, FILE *out)
 {
-    char url[HUB_CONFIG_STR_MAX + 64], signing[DK_SIGN_PUBLIC_HEX],
+    char url[HUB_CONFIG_STR_MAX + 64], signing[2 * DK_SIGN_PUBLIC_HEX],
         registration[2 * HUB_X25519_BYTES + 1];
     hub_config_base_url(&s->cfg, url, sizeof url);
-    dk_sign_key key;
-    dk_err err = dk_sign_key_load(s->signing_key_path, &key);
+    /* During a key rotation the kiosk trusts both keys: releases are signed by both until the
+     * rotation finishes, and by the successor alone after that. */
+    dk_err err = hub_site_load_keys(s, NULL);
     if (err)
         return err;
-    dk_sign_public_hex(key.pub, signing);
-    dk_wipe(&key, sizeof key);
+    dk_sign_public_hex(s->key.pub, signing);
+    if (s->has_next) {
+        signing[DK_SIGN_PUBLIC_HEX - 1] = ',';
+        dk_sign_public_hex(s->next.pub, signing + DK_SIGN_PUBLIC_HEX);
+    }
     if ((err = hub_site_registration_public(s, registration)))
         return err;
     fprintf(out,

@@ -27,7 +27,9 @@ void hub_token_hash(const char *token, char out[DK_SHA256_HEX]);
  * outside the kiosk. DK_ERR_EXISTS if the name is taken. */
 dk_err hub_device_add(hub_site *s, const char *name, char token[HUB_TOKEN_HEX]) DK_MUST_CHECK;
 
-/* Writes the lines a kiosk's settings file needs to talk to this hub. */
+/* Writes the lines a kiosk's settings file needs to talk to this hub: trusted_keys is the
+ * signing key, and its successor too while a key rotation is in progress (hub_keys.h). Reads the
+ * key files (hub_site_load_keys) and fails with their errors. */
 dk_err hub_device_snippet(hub_site *s, const char *name, const char *token, FILE *out)
     DK_MUST_CHECK;
 

@@ -67,10 +67,47 @@ static long long highest_manifest_on_disk(const char *dir)
     return best;
 }
 
+/* The keys the hub checks its own files with: those that sign now. */
 static dk_err keyring_of(const hub_site *s, dk_sign_keyring *ring)
 {
     memset(ring, 0, sizeof *ring);
-    return dk_sign_keyring_add(ring, s->key.pub);
+    const dk_sign_key *keys[2];
+    size_t n = hub_site_signers(s, keys);
+    dk_err err = n ? DK_OK : dk_error_set(DK_ERR_INVALID, "the signing key is not loaded");
+    for (size_t i = 0; i < n && !err; i++)
+        err = dk_sign_keyring_add(ring, keys[i]->pub);
+    return err;
+}
+
+/* Signs payload with every key that signs now: the current key and, while a rotation is in
+ * progress, its successor (hub_keys.h), so that kiosks trusting either accept it. */
+static dk_err sign_all(const hub_site *s, dk_sign_type type, const void *payload, size_t len,
+                       char **env, size_t *envlen)
+{
+    const dk_sign_key *keys[2];
+    size_t n = hub_site_signers(s, keys);
+    if (n == 0)
+        return dk_error_set(DK_ERR_INVALID, "the signing key is not loaded");
+    return dk_sign_envelope_multi(type, keys, n, payload, len, env, envlen);
+}
+
+/* 1 if env carries exactly one signature line by each key that signs now, and no other. */
+static int signed_by_signers(const hub_site *s, dk_sign_type type, const char *env, size_t len)
+{
+    unsigned char pubs[DK_SIGN_MAX_SIGS][DK_SIGN_PUBLIC_BYTES];
+    size_t count = 0;
+    const dk_sign_key *keys[2];
+    size_t n = hub_site_signers(s, keys);
+    if (dk_sign_envelope_signers(type, env, len, pubs, &count) != DK_OK || count != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        for (size_t k = 0; k < count && !found; k++)
+            found = memcmp(pubs[k], keys[i]->pub, DK_SIGN_PUBLIC_BYTES) == 0;
+        if (!found)
+            return 0;
+    }
+    return 1;
 }
 
 /* Reads and verifies a signed timestamp file; DK_ERR_NOTFOUND if it does not exist. */
@@ -433,6 +470,53 @@ done:
     return err;
 }
 
+/* ---- which release named a key ---- */
+
+static int cmp_version_desc(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+dk_err hub_release_first_naming(hub_site *s, const unsigned char pub[DK_SIGN_PUBLIC_BYTES],
+                                long long *version)
+{
+    *version = 0;
+    dk_sign_keyring ring;
+    char **names = NULL;
+    size_t n = 0;
+    dk_err err = keyring_of(s, &ring);
+    if (err || (err = dk_fs_list(s->manifests_dir, MAX_TREE_ENTRIES, &names, &n)))
+        return err;
+    long long *versions = calloc(n ? n : 1, sizeof *versions);
+    if (!versions) {
+        free(names);
+        return dk_error_set(DK_ERR_NOMEM, "out of memory");
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((versions[count] = manifest_name_version(names[i])) > 0)
+            count++;
+    free(names);
+    qsort(versions, count, sizeof *versions, cmp_version_desc);
+    /* Newest first; a run of rotation releases is short, so only a few manifests are read. */
+    for (size_t i = 0; i < count; i++) {
+        dk_manifest *m = NULL;
+        if (read_manifest(s->manifests_dir, versions[i], 0, NULL, &ring, &m, NULL, NULL) != DK_OK)
+            break;
+        int named = 0;
+        for (size_t k = 0; k < m->key_count && !named; k++)
+            named = memcmp(m->keys[k], pub, DK_SIGN_PUBLIC_BYTES) == 0;
+        dk_manifest_free(m);
+        if (!named)
+            break;
+        *version = versions[i];
+    }
+    free(versions);
+    dk_error_clear(); /* a manifest that ended the run is no error of this function */
+    return DK_OK;
+}
+
 /* ---- timestamp ---- */
 
 /* Signs a timestamp naming release r, records it (inside the caller's write transaction) and
@@ -464,7 +548,7 @@ static dk_err sign_timestamp(hub_site *s, long long now, const hub_release_row *
     size_t plen = 0;
     if ((err = dk_timestamp_serialize(ts, &payload, &plen)))
         return err;
-    err = dk_sign_envelope(DK_SIGN_TIMESTAMP, &s->key, payload, plen, env, envlen);
+    err = sign_all(s, DK_SIGN_TIMESTAMP, payload, plen, env, envlen);
     free(payload);
     if (!err)
         err = hub_db_timestamp_add(s->db, ts);
@@ -475,34 +559,32 @@ static dk_err sign_timestamp(hub_site *s, long long now, const hub_release_row *
     return err;
 }
 
-static dk_err need_key(const hub_site *s)
-{
-    if (!s->has_key)
-        return dk_error_set(DK_ERR_INVALID, "the signing key is not loaded");
-    return DK_OK;
-}
-
 dk_err hub_timestamp_refresh(hub_site *s, long long now, int force, hub_timestamp_state *out)
 {
     memset(out, 0, sizeof *out);
-    dk_err err = need_key(s);
-    if (err || (err = hub_site_lock(s, LOCK_WAIT_S)))
+    dk_err err = hub_site_lock(s, LOCK_WAIT_S);
+    if (err)
         return err;
     /* The writers' lock is held throughout: no publish can come in between. */
     long long quarter = s->cfg.timestamp_lifetime_s / 4;
     hub_release_row r;
     dk_sign_keyring ring;
     dk_timestamp cur;
-    char *env = NULL;
-    size_t envlen = 0;
+    char *env = NULL, *raw = NULL;
+    size_t envlen = 0, rawlen = 0;
     if ((err = hub_db_begin_read(s->db)))
         goto unlock;
     err = hub_db_release_latest(s->db, &r);
     hub_db_rollback(s->db);
-    if (err || (err = keyring_of(s, &ring)))
+    /* The keys may have changed since the last signing (key rotate or finish, in another
+     * process): the keys on disk sign, and a change re-signs at once (below). */
+    if (err || (err = hub_site_load_keys(s, &out->keys_changed)) || (err = keyring_of(s, &ring)))
         goto unlock;
     long long issued = 0;
-    int current = read_timestamp(s->timestamp_path, &ring, &cur, NULL, NULL) == DK_OK &&
+    /* A timestamp signed by other keys than those that sign now (a rotation that was started
+     * or finished after it was signed) is not current either. */
+    int current = read_timestamp(s->timestamp_path, &ring, &cur, &raw, &rawlen) == DK_OK &&
+                  signed_by_signers(s, DK_SIGN_TIMESTAMP, raw, rawlen) &&
                   dk_time_parse(cur.issued, &issued) == DK_OK &&
                   cur.manifest_version == r.version &&
                   strcmp(cur.manifest_sha256, r.manifest_sha256) == 0 &&
@@ -531,6 +613,7 @@ dk_err hub_timestamp_refresh(hub_site *s, long long now, int force, hub_timestam
     out->next_due = now + quarter;
 unlock:
     free(env);
+    free(raw);
     hub_site_unlock(s);
     return err;
 }
@@ -552,9 +635,15 @@ static dk_err put_object(const char *objects_dir, const dk_object *o, const void
 dk_err hub_publish(hub_site *s, long long now, hub_publish_summary *out)
 {
     memset(out, 0, sizeof *out);
-    dk_err err = need_key(s);
-    if (err || (err = hub_site_lock(s, LOCK_WAIT_S)))
+    dk_err err = hub_site_lock(s, LOCK_WAIT_S);
+    if (err)
         return err;
+    /* The keys on disk now sign (a rotation may have started since the site was opened); keys
+     * that do not fit together refuse the publish here, before anything is written. */
+    if ((err = hub_site_load_keys(s, NULL))) {
+        hub_site_unlock(s);
+        return err;
+    }
     char *doc = NULL, *mtext = NULL, *menv = NULL, *tsenv = NULL;
     size_t doclen = 0, mlen = 0, menvlen = 0, tsenvlen = 0;
     media_ref *media = NULL;
@@ -634,11 +723,15 @@ dk_err hub_publish(hub_site *s, long long now, hub_publish_summary *out)
     m.version = r.version;
     dk_time_format(now, m.issued);
     dk_time_format(now + 86400LL * s->cfg.manifest_lifetime_days, m.expires);
-    memcpy(m.keys[0], s->key.pub, DK_SIGN_PUBLIC_BYTES);
-    m.key_count = 1;
+    /* keys: the keys that sign from now on. During a rotation that names the successor, so a
+     * kiosk that accepts this release trusts it (docs/protocol.md, "Manifest payload"). */
+    const dk_sign_key *signers[2];
+    m.key_count = hub_site_signers(s, signers);
+    for (size_t i = 0; i < m.key_count; i++)
+        memcpy(m.keys[i], signers[i]->pub, DK_SIGN_PUBLIC_BYTES);
     char mpath[HUB_PATH_MAX];
     if ((err = dk_manifest_serialize(&m, &mtext, &mlen)) ||
-        (err = dk_sign_envelope(DK_SIGN_MANIFEST, &s->key, mtext, mlen, &menv, &menvlen)) ||
+        (err = sign_all(s, DK_SIGN_MANIFEST, mtext, mlen, &menv, &menvlen)) ||
         (err = manifest_path(mpath, s->manifests_dir, r.version)))
         goto done;
     if (dk_fs_exists(mpath)) { /* cannot happen: r.version is above every file */

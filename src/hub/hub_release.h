@@ -42,24 +42,38 @@ typedef struct hub_publish_summary {
 
 /* Makes release V = last + 1 from the draft: writes the content document to site/objects,
  * checks every media object, writes the signed manifest site/manifests/<V>.signed (keys: the
- * signing key), records the release, then signs a new timestamp naming it. A draft that did not
- * change since the last release still makes a new release (docs/hub.md). now is unix seconds.
- * Takes the writers' lock. Needs the signing key. */
+ * keys that sign now, the successor too during a key rotation; signed by each of them), records
+ * the release, then signs a new timestamp naming it. A draft that did not change since the last
+ * release still makes a new release (docs/hub.md). now is unix seconds. Takes the writers' lock
+ * and reads the key files under it (hub_site_load_keys): keys that are unusable or do not fit
+ * together refuse the publish before anything is written. */
 dk_err hub_publish(hub_site *s, long long now, hub_publish_summary *out) DK_MUST_CHECK;
+
+/* The first release of the newest unbroken run of releases (site/manifests) whose manifest
+ * names pub in its `keys`: during a key rotation, the oldest release from which a kiosk can have
+ * learnt the successor (every release after it names it too). *version is 0 when the newest
+ * release does not name pub, or nothing was published. A manifest that does not verify with the
+ * keys that sign now ends the run. Fails only when the manifests folder cannot be read. */
+dk_err hub_release_first_naming(hub_site *s, const unsigned char pub[DK_SIGN_PUBLIC_BYTES],
+                                long long *version) DK_MUST_CHECK;
 
 /* ---- timestamp ---- */
 
 typedef struct hub_timestamp_state {
     int resigned;       /* 1 if a new timestamp was signed just now */
+    int keys_changed;   /* 1 if the signing keys on disk changed since the site last read them */
     dk_timestamp ts;    /* the timestamp in force */
     long long next_due; /* unix seconds when it should be re-signed (issued + lifetime / 4) */
 } hub_timestamp_state;
 
-/* Re-signs site/timestamp.signed if it is missing, unreadable, names another release than the
- * newest, was issued in the future, or a quarter of timestamp_lifetime_s has passed since it was
- * issued (or force). The new version is one more than any version signed before. The file is
- * replaced atomically (fsync, rename, directory fsync). DK_ERR_NOTFOUND if nothing was published
- * yet. Takes the writers' lock. Needs the signing key. */
+/* Re-reads the signing keys (hub_site_load_keys), then re-signs site/timestamp.signed if it is
+ * missing, unreadable, names another release than the newest, is not signed by exactly the keys
+ * that sign now (a key rotation started or finished), was issued in the future, or a quarter of
+ * timestamp_lifetime_s has passed since it was issued (or force). The new version is one more
+ * than any version signed before. The file is replaced atomically (fsync, rename, directory
+ * fsync). DK_ERR_NOTFOUND if nothing was published yet; the errors of hub_site_load_keys when the
+ * key files are unusable (then nothing is signed). Takes the writers' lock and releases it before
+ * it returns (also when the caller held it). */
 dk_err hub_timestamp_refresh(hub_site *s, long long now, int force, hub_timestamp_state *out)
     DK_MUST_CHECK;
 

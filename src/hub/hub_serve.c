@@ -902,6 +902,19 @@ static void purge_registrations(hub_server *srv, long long now)
     }
 }
 
+/* Logs which keys sign: at start, and when the key files changed (key rotate, key finish). */
+static void log_signers(const hub_site *s, const char *why)
+{
+    char current[DK_SIGN_PUBLIC_HEX], next[DK_SIGN_PUBLIC_HEX];
+    dk_sign_public_hex(s->key.pub, current);
+    if (s->has_next) {
+        dk_sign_public_hex(s->next.pub, next);
+        dk_info("%s: %s and successor %s sign (key rotation)", why, current, next);
+    } else {
+        dk_info("%s: %s signs", why, current);
+    }
+}
+
 dk_err hub_server_tick(hub_server *srv, long long now, long long *next_due)
 {
     hub_site *s = srv->site;
@@ -921,6 +934,8 @@ dk_err hub_server_tick(hub_server *srv, long long now, long long *next_due)
         return DK_OK; /* nothing published yet */
     if (err)
         return err;
+    if (st.keys_changed)
+        log_signers(s, "signing keys changed on disk");
     if (st.resigned) {
         dk_info("signed timestamp %lld for release %lld, valid until %s", st.ts.version,
                 st.ts.manifest_version, st.ts.expires);
@@ -966,6 +981,7 @@ dk_err hub_serve_run(const hub_config *cfg)
              cfg->listen_address, v6 ? "]" : "", hub_server_port(srv));
     dk_info("serving on %s (data %s, %ld threads, at most %ld connections)", url, s->dir,
             cfg->worker_threads, cfg->max_connections);
+    log_signers(s, "signing keys");
 
     int failures = 0;
     for (;;) {
@@ -988,8 +1004,9 @@ dk_err hub_serve_run(const hub_config *cfg)
             dk_info("stopping (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
             break;
         }
-        if (sig == SIGHUP)
-            dk_info("SIGHUP: nothing to reload (restart serve for new settings or certificates)");
+        if (sig == SIGHUP) /* the loop's next tick re-reads the key files at once */
+            dk_info("SIGHUP: checking the signing keys now (restart serve for new settings or "
+                    "certificates)");
     }
     hub_server_stop(srv);
     hub_site_close(s);

@@ -32,6 +32,8 @@ dk_err hub_site_paths(hub_site *s, const hub_config *cfg)
     if ((err = join(s->db_path, s->dir, "hub.db")) || (err = join(s->lock_path, s->dir, "hub.lock")) ||
         (err = join(s->keys_dir, s->dir, "keys")) ||
         (err = join(s->signing_key_path, s->keys_dir, "signing.key")) ||
+        (err = join(s->next_key_path, s->keys_dir, "signing-next.key")) ||
+        (err = join(s->retired_dir, s->keys_dir, "retired")) ||
         (err = join(s->registration_key_path, s->keys_dir, "registration.key")) ||
         (err = join(s->registration_pub_path, s->keys_dir, "registration.pub")) ||
         (err = join(s->site_dir, s->dir, "site")) ||
@@ -125,17 +127,19 @@ dk_err hub_site_open(const hub_config *cfg, int need_key, hub_site **out)
                            "the data folder %s does not exist; run district-hub init first", s->dir);
     if (!err)
         err = hub_db_open(s->db_path, &s->db);
-    if (!err && need_key) {
-        err = dk_sign_key_load(s->signing_key_path, &s->key);
-        s->has_key = err == DK_OK;
-    }
+    if (!err && need_key)
+        err = hub_site_load_keys(s, NULL);
     if (!err && (err = dk_fs_mkdirs(s->objects_dir, 0755)) == DK_OK)
         err = dk_fs_mkdirs(s->manifests_dir, 0755);
     if (err) {
         hub_site_close(s);
         return err;
     }
-    /* Left-overs of writes that a crash interrupted (NAME.tmp-XXXXXX). */
+    /* Left-overs of writes that a crash interrupted (NAME.tmp-XXXXXX); in keys/ they hold a
+     * copy of a secret key (key rotate, key finish). */
+    dk_fs_remove_stale_temps(s->keys_dir);
+    if (dk_fs_is_dir(s->retired_dir))
+        dk_fs_remove_stale_temps(s->retired_dir);
     dk_fs_remove_stale_temps(s->site_dir);
     dk_fs_remove_stale_temps(s->manifests_dir);
     dk_fs_remove_stale_temps(s->objects_dir);
@@ -150,7 +154,63 @@ void hub_site_close(hub_site *s)
     hub_site_unlock(s);
     hub_db_close(s->db);
     dk_wipe(&s->key, sizeof s->key);
+    dk_wipe(&s->next, sizeof s->next);
     free(s);
+}
+
+dk_err hub_site_load_keys(hub_site *s, int *changed)
+{
+    if (changed)
+        *changed = 0;
+    dk_sign_key key, next;
+    int has_next = 0;
+    dk_err err = dk_sign_key_load(s->signing_key_path, &key);
+    if (err == DK_OK && dk_fs_exists(s->next_key_path)) {
+        if ((err = dk_sign_key_load(s->next_key_path, &next)) != DK_OK) {
+            char was[DK_ERROR_DETAIL_MAX]; /* copied: dk_error_set writes the same buffer */
+            snprintf(was, sizeof was, "%s", dk_error_detail());
+            err = dk_error_set(err, "the successor signing key is unusable: %s", was);
+        } else if (sodium_memcmp(next.pub, key.pub, DK_SIGN_PUBLIC_BYTES) == 0) {
+            err = dk_error_set(DK_ERR_INVALID,
+                               "%s holds the same key as %s: a successor must be a new key; "
+                               "remove %s and run district-hub key rotate again",
+                               s->next_key_path, s->signing_key_path, s->next_key_path);
+        } else {
+            has_next = 1;
+        }
+    }
+    if (err) {
+        dk_wipe(&key, sizeof key);
+        dk_wipe(&next, sizeof next);
+        dk_wipe(&s->key, sizeof s->key);
+        dk_wipe(&s->next, sizeof s->next);
+        s->has_key = s->has_next = 0;
+        return err;
+    }
+    if (changed && s->has_key)
+        *changed = memcmp(s->key.pub, key.pub, DK_SIGN_PUBLIC_BYTES) != 0 ||
+                   s->has_next != has_next ||
+                   (has_next && memcmp(s->next.pub, next.pub, DK_SIGN_PUBLIC_BYTES) != 0);
+    s->key = key;
+    s->has_key = 1;
+    if (has_next)
+        s->next = next;
+    else
+        dk_wipe(&s->next, sizeof s->next);
+    s->has_next = has_next;
+    dk_wipe(&key, sizeof key);
+    dk_wipe(&next, sizeof next);
+    return DK_OK;
+}
+
+size_t hub_site_signers(const hub_site *s, const dk_sign_key *keys[2])
+{
+    size_t n = 0;
+    if (s->has_key)
+        keys[n++] = &s->key;
+    if (s->has_key && s->has_next)
+        keys[n++] = &s->next;
+    return n;
 }
 
 dk_err hub_site_registration_public(const hub_site *s, char hex[2 * HUB_X25519_BYTES + 1])

@@ -7,6 +7,7 @@
 #include "dk_sign.h"
 #include "hub_config.h"
 #include "hub_devices.h"
+#include "hub_keys.h"
 #include "hub_registrations.h"
 #include "hub_release.h"
 #include "hub_serve.h"
@@ -46,6 +47,10 @@ static void usage(FILE *out)
             "  device remove NAME   forget a kiosk (its token stops working)\n"
             "  devices [--json]     every kiosk with its last heartbeat; flags SILENT and STALE\n"
             "  export-static DIR    the current release as plain files for any web server\n"
+            "  key rotate           make a successor signing key; both keys sign until finish\n"
+            "  key status [--json]  the keys, and which kiosks trust the successor yet\n"
+            "  key finish [--force] the successor becomes the signing key, the old one is\n"
+            "                       retired; refused while a kiosk lags (--force: anyway)\n"
             "  registrations list [--district D] [--group G] [--all]\n"
             "                       volunteers' registrations, opened: those not handed over yet\n"
             "                       (--all: every one), by district and group\n"
@@ -173,6 +178,7 @@ typedef struct hub_args {
     const char *pos[HUB_ARGS_MAX]; /* positional arguments */
     int npos;
     int json;
+    int force; /* key finish --force */
     const char *trusted_keys;
     /* registrations */
     const char *district, *group, *separator, *now;
@@ -250,6 +256,8 @@ static int parse_hub_args(int argc, char **argv, int max_pos, hub_args *a)
             }
         } else if (strcmp(arg, "--json") == 0) {
             a->json = 1;
+        } else if (strcmp(arg, "--force") == 0) {
+            a->force = 1;
         } else if (strcmp(arg, "--trusted-keys") == 0 && more) {
             a->trusted_keys = argv[++i];
         } else if (strcmp(arg, "--district") == 0 && more) {
@@ -412,6 +420,85 @@ static int cmd_devices(hub_args *a)
     if (err)
         return fail(err);
     err = hub_devices_print(s, (long long)time(NULL), a->json, stdout);
+    hub_site_close(s);
+    return err ? fail(err) : 0;
+}
+
+static int key_usage(const char *why)
+{
+    fprintf(stderr,
+            "district-hub: %s\n"
+            "usage: district-hub key rotate\n"
+            "       district-hub key status [--json]\n"
+            "       district-hub key finish [--force]\n",
+            why);
+    return EXIT_USAGE;
+}
+
+static int cmd_key(hub_args *a)
+{
+    const char *sub = a->npos ? a->pos[0] : "";
+    int rotate = strcmp(sub, "rotate") == 0, status = strcmp(sub, "status") == 0;
+    int finish = strcmp(sub, "finish") == 0;
+    if (!rotate && !status && !finish)
+        return key_usage(a->npos ? "unknown key command" : "which key command?");
+    if (a->json && !status)
+        return key_usage("--json is for key status");
+    if (a->force && !finish)
+        return key_usage("--force is for key finish");
+    hub_site *s = NULL;
+    dk_err err = hub_site_open(&a->cfg, 0, &s);
+    if (err)
+        return fail(err);
+    long long now = (long long)time(NULL);
+    if (rotate) {
+        hub_key_rotate_result r;
+        if (!(err = hub_key_rotate(s, now, &r))) {
+            printf("key rotation started: a successor signing key is in keys/signing-next.key "
+                   "(mode 0600)\n"
+                   "current key:   %s\n"
+                   "successor key: %s\n"
+                   "from now on publish, serve and export-static sign with both keys, and every "
+                   "new release names both, so that a kiosk that installs one trusts the "
+                   "successor\n",
+                   r.current, r.successor);
+            if (r.resigned)
+                printf("timestamp %lld re-signed with both keys\n", r.timestamp_version);
+            if (r.note[0])
+                printf("note: %s\n", r.note);
+            printf("next:\n"
+                   "  1. back up keys/signing-next.key now, like keys/signing.key\n"
+                   "  2. district-hub publish (even without changes): its release names the "
+                   "successor\n"
+                   "  3. district-hub key status, until every kiosk has that release (each takes "
+                   "it at its next sync)\n"
+                   "  4. district-hub key finish: the successor becomes the signing key\n"
+                   "a running serve signs with both keys within a minute (at once after kill -HUP)\n");
+        }
+    } else if (status) {
+        hub_key_status st;
+        if (!(err = hub_key_status_get(s, &st)))
+            err = hub_key_status_print(&st, now, a->json, stdout);
+        hub_key_status_free(&st);
+    } else {
+        hub_key_finish_result r;
+        if (!(err = hub_key_finish(s, now, a->force, &r))) {
+            printf("key rotation finished: signing with %s\n"
+                   "the old key %s signs nothing any more; it is kept in %s\n",
+                   r.current, r.retired, r.retired_path);
+            if (r.forced)
+                printf("warning: forced past %zu device%s that had not reported a release naming "
+                       "the new key: change their trusted_keys to %s by hand\n",
+                       r.forced, r.forced == 1 ? "" : "s", r.current);
+            if (r.resigned)
+                printf("timestamp %lld re-signed with the new key alone\n", r.timestamp_version);
+            if (r.note[0])
+                printf("note: %s\n", r.note);
+            printf("a running serve signs with the new key within a minute (at once after kill "
+                   "-HUP); new kiosks get trusted_keys = %s from device add\n",
+                   r.current);
+        }
+    }
     hub_site_close(s);
     return err ? fail(err) : 0;
 }
@@ -603,6 +690,7 @@ static const command commands[] = {
     {"device", 2, 2, "device add NAME | device remove NAME", cmd_device},
     {"devices", 0, 0, "devices [--json] [--config FILE]", cmd_devices},
     {"export-static", 1, 1, "export-static DIR [--config FILE]", cmd_export},
+    {"key", 1, 1, "key rotate | key status [--json] | key finish [--force]", cmd_key},
     {"verify-static", 1, 1, "verify-static DIR [--trusted-keys HEX,...]", cmd_verify},
     {"registrations", HUB_ARGS_MAX, 1, "registrations list|export|handed-over|delete|purge ...",
      cmd_registrations},
@@ -640,6 +728,10 @@ int main(int argc, char **argv)
             (a.district || a.group || a.separator || a.now || a.all || a.mark_handed_over)) {
             fprintf(stderr, "district-hub: --district, --group, --all, --separator, --now and "
                             "--mark-handed-over are options of registrations\n");
+            return EXIT_USAGE;
+        }
+        if (c->run != cmd_key && a.force) {
+            fprintf(stderr, "district-hub: --force is an option of key finish\n");
             return EXIT_USAGE;
         }
         return c->run(&a);
