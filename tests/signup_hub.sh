@@ -11,7 +11,12 @@
 # - records the hub refuses as malformed go to the quarantine, counted in the heartbeat;
 # - the content mirror down, the hub's API up: the registrations still go;
 # - by touch: a registration typed on the kiosk's keyboard arrives at the hub; with a wrong
-#   token the staff screen says the token was refused and the record waits.
+#   token the staff screen says the token was refused and the record waits;
+# - refused registrations on the staff screen: the quarantine fills the outbox's limit and a
+#   registration by touch cannot be stored; staff delete the refused ones (after the
+#   confirmation) and sign-up works again; records the hub refused while it ran with the wrong
+#   registration key are sent again by staff once it is fixed and arrive exactly once, under
+#   their first idempotency keys.
 signup_name=signup_hub
 # shellcheck source=tests/signup_common.bash
 source "$(dirname "$0")/signup_common.bash"
@@ -201,6 +206,151 @@ check "no personal data in the kiosk's output (its test script's own lines aside
   bash -c "! grep -avE '^(ok |FAIL |script:)' '$tmp/all.out' | grep -aE 'Weiß|juergen|example\\.de'"
 check "no personal data in the hub's log" \
   bash -c "! grep -aE 'Weiß|juergen|example\\.de|231 100' '$tmp/serve.log'"
+
+# ---- refused registrations: deleting them frees the outbox, sign-up resumes ----
+staff_open='advance 4500
+tap staff-corner
+tap staff-corner
+tap staff-corner
+tap staff-corner
+tap staff-corner
+tap pin:2
+tap pin:4
+tap pin:6
+tap pin:8
+tap pin:ok
+expect screen staff'
+signup_touch='scrollto signup
+tap signup
+expect screen signup
+tap field:name
+tap key:shift
+type R
+type ita
+tap key:space
+tap key:shift
+type R
+type aum
+tap field:email
+type rita.raum
+tap key:@web.de
+tap key:done
+scrollto signup:age
+tap signup:age
+scrollto signup:consent
+tap signup:consent
+scrollto signup:send
+tap signup:send'
+kiosk_drain >/dev/null
+check "refused: before, nothing waits" test "$(waiting)" = 0
+check "refused: before, the two malformed records are in the quarantine" \
+  grep -q "^backlog 0 .*quarantined 2" <("$signuptool" stats "$kdata")
+cat >"$tmp/delete.txt" <<SCRIPT
+tap start
+expect screen home
+$signup_touch
+expect screen signup
+expect text Ihre Angaben konnten nicht gespeichert werden
+scrollto signup:cancel
+tap signup:cancel
+$staff_open
+scrollto staff:refused-delete
+expect text Von der Zentrale abgelehnte Anmeldungen
+expect text 2 von der Zentrale als fehlerhaft abgelehnt (HTTP 400)
+expect text zuletzt
+expect visible staff:refused-retry min_mm 15
+expect visible staff:refused-delete min_mm 15
+expect fits
+tap staff:refused-delete
+expect visible dialog
+expect text 2 abgelehnte Anmeldungen endgültig löschen? Sie lassen sich nicht wiederherstellen
+expect visible staff:refused-delete-confirm min_mm 15
+expect fits
+tap staff:refused-delete-confirm
+expect absent dialog
+expect text 2 abgelehnte Anmeldungen wurden gelöscht.
+expect absent staff:refused-delete
+expect absent staff:refused-retry
+tap home
+expect screen home
+$signup_touch
+expect screen thanks
+wait 3000
+SCRIPT
+before=$(count)
+touch_run delete "$tmp/delete.txt" --set registration_max_records=2
+check "refused, full outbox: the script ran (exit $rc)" test "$rc" = 0
+check "refused, full outbox: the first try could not be stored (the limit)" \
+  grep -q "could not be stored: the outbox is full" "$tmp/delete.log"
+check "refused, full outbox: the log says staff deleted two" \
+  grep -q "staff deleted 2 refused registrations$" "$tmp/delete.log"
+check "refused, full outbox: the quarantine is empty" \
+  grep -q "^backlog 0 .*quarantined 0" <("$signuptool" stats "$kdata")
+check "refused, full outbox: the registration after the delete arrived at the hub, once" \
+  test "$(hub_names | grep -c '^Rita Raum$')" = 1
+check "refused, full outbox: one record more on the hub" test "$(count)" = $((before + 1))
+
+# ---- refused while the hub had the wrong key; sent again by staff once it is fixed ----
+hub_stop
+mv "$tmp/hub/keys/registration.key" "$tmp/registration.key.good"
+"$signuptool" keygen "$tmp/hub/keys/registration.key" >/dev/null
+hub_start
+"$signuptool" add "$kdata" "$pub" 2 --tag again | sed -n 's/^ok \([0-9a-f]*\) .*/\1/p' |
+  sort >"$tmp/again.keys"
+before=$(count)
+# The kiosk runs with the staff screen open while its worker's first cycle sends them: the
+# screen learns of the refusals from the worker, without a restart.
+cat >"$tmp/refused-live.txt" <<SCRIPT
+tap start
+$staff_open
+scrollto Von der Zentrale abgelehnte Anmeldungen
+expect absent staff:refused-retry
+wait 10000
+scrollto 2 von der Zentrale als fehlerhaft abgelehnt (HTTP 400)
+expect text 2 von der Zentrale als fehlerhaft abgelehnt (HTTP 400)
+scrollto staff:refused-delete
+expect visible staff:refused-retry
+SCRIPT
+touch_run refused-live "$tmp/refused-live.txt"
+check "wrong hub key: both refused as malformed, the open staff screen says so (exit $rc)" \
+  test "$rc" = 0
+check "wrong hub key: the quarantine holds exactly those two" \
+  diff "$tmp/again.keys" <("$signuptool" keys "$kdata" --quarantine | sort)
+check "wrong hub key: the hub stored nothing" test "$(count)" = "$before"
+hub_stop
+mv "$tmp/registration.key.good" "$tmp/hub/keys/registration.key"
+hub_start
+cat >"$tmp/again.txt" <<SCRIPT
+tap start
+$staff_open
+scrollto staff:refused-retry
+expect text 2 von der Zentrale als fehlerhaft abgelehnt (HTTP 400)
+expect fits
+tap staff:refused-retry
+expect text 2 abgelehnte Anmeldungen werden erneut gesendet.
+expect absent staff:refused-retry
+expect absent staff:refused-delete
+wait 3000
+SCRIPT
+touch_run again "$tmp/again.txt"
+check "sent again: the script ran (exit $rc)" test "$rc" = 0
+check "sent again: the log says staff released two" \
+  grep -q "staff released 2 refused registrations" "$tmp/again.log"
+check "sent again: both arrived at the hub" test "$(count)" = $((before + 2))
+check "sent again: ... each once, under the key it had from the start" \
+  diff "$tmp/again.keys" <(hub_keys | grep -xFf "$tmp/again.keys")
+check "sent again: ... with what was typed" \
+  test "$(hub_names | grep -c '^Jürgen Weiß-Çelik again-[12]$')" = 2
+check "sent again: nothing waits, nothing refused" \
+  grep -q "^backlog 0 .*quarantined 0" <("$signuptool" stats "$kdata")
+kiosk_sync
+check "sent again: a later sync sends nothing more" \
+  grep -q "0 delivered now, 0 waiting, 0 refused" "$kdata.out"
+check "sent again: still exactly once" test "$(count)" = $((before + 2))
+check "no personal data in the kiosk's output after the staff's actions" \
+  bash -c "! grep -avE '^(ok |FAIL |script:)' '$tmp/all.out' | grep -aE 'Weiß|Rita|rita\\.raum|web\\.de'"
+check "... nor in the hub's log" \
+  bash -c "! grep -aE 'Weiß|Rita|rita\\.raum|web\\.de' '$tmp/serve.log'"
 hub_stop
 if [ "$fail" != 0 ]; then
   tail -20 "$tmp/serve.log"

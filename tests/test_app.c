@@ -942,6 +942,226 @@ static void test_staff_screen_shows_the_sync_state_and_asks_for_a_sync(void **st
     assert_string_equal(find("staff:sync")->label, "Eşitleme ayarlanmamış");
 }
 
+/* Registrations the hub refused, kept sealed: the staff screen shows how many, why in plain
+ * words and when the latest came, never what they hold; staff send them again or delete them,
+ * after a confirmation that says they cannot be recovered. A fake stands in for the kiosk's
+ * outbox, answering as kiosk_signup does. */
+typedef struct fake_refused {
+    int calls;
+    dk_app_refused_action last;
+    long long expected;
+    dk_err answer;
+} fake_refused;
+
+static dk_err fake_refused_fn(void *ctx, dk_app_refused_action action, long long expected,
+                              long long *done)
+{
+    fake_refused *r = ctx;
+    r->calls++;
+    r->last = action;
+    r->expected = expected;
+    if (r->answer)
+        return r->answer;
+    *done = expected;
+    dk_app_refused_view none;
+    memset(&none, 0, sizeof none);
+    dk_app_set_refused_view(fx.app, &none); /* the quarantine is empty now */
+    return DK_OK;
+}
+
+static dk_app_refused_view refused_view(long long now)
+{
+    dk_app_refused_view v;
+    memset(&v, 0, sizeof v);
+    v.refused = 4;
+    v.groups = 2;
+    v.group[0].why = DK_APP_REFUSED_MALFORMED;
+    v.group[0].count = 3;
+    v.group[0].newest = now - 2 * 3600 - 10;
+    v.group[1].why = DK_APP_REFUSED_TOO_LARGE;
+    v.group[1].count = 1;
+    v.group[1].newest = now - 5 * 60 - 10;
+    return v;
+}
+
+static const char *status_line(void)
+{
+    frame();
+    const dk_element *e = find_any("staff:refused-status");
+    return e ? e->label : "";
+}
+
+static void test_staff_screen_shows_refused_registrations_and_lets_staff_act(void **state)
+{
+    start_session();
+    tap("lang:en");
+    open_staff_screen();
+    /* Before the kiosk said anything: the waiting count, no refused part, no buttons. */
+    assert_non_null(find_any("Registrations"));
+    assert_non_null(find_any("Registrations waiting to be sent"));
+    assert_null(find_any("Registrations refused by the hub"));
+    assert_null(find_any("staff:refused-retry"));
+    assert_null(find_any("staff:refused-delete"));
+    /* Nothing refused: a zero, still no buttons, even with someone to act. */
+    fake_refused fr = {0};
+    dk_app_set_refused_handler(fx.app, fake_refused_fn, &fr);
+    dk_app_refused_view v;
+    memset(&v, 0, sizeof v);
+    dk_app_set_refused_view(fx.app, &v);
+    frame();
+    assert_non_null(find_any("Registrations refused by the hub"));
+    assert_null(find_any("staff:refused-retry"));
+    assert_null(find_any("staff:refused-delete"));
+    assert_null(find_text("nobody can read them"));
+
+    /* Four refused, in two groups: counts and causes in words, the latest of each. */
+    long long now = (long long)time(NULL);
+    v = refused_view(now);
+    dk_app_set_refused_view(fx.app, &v);
+    frame();
+    assert_non_null(find_any("4"));
+    assert_non_null(find_any("3 refused by the hub as malformed (HTTP 400)"));
+    assert_non_null(find_text("latest 2 h ago · "));
+    assert_non_null(find_any("1 refused by the hub as too large (HTTP 413)"));
+    assert_non_null(find_text("latest 5 min ago · "));
+    assert_non_null(find_text("Refused registrations stay encrypted on this kiosk"));
+    scroll_to("staff:refused-retry");
+    const dk_element *b = find("staff:refused-retry");
+    assert_string_equal(b->label, "Send refused again");
+    assert_true(b->rect.h >= 15.0 * dkt_fake_metrics.px_per_mm - 1);
+    scroll_to("staff:refused-delete");
+    b = find("staff:refused-delete");
+    assert_string_equal(b->label, "Delete refused registrations");
+    assert_true(b->rect.h >= 15.0 * dkt_fake_metrics.px_per_mm - 1);
+    /* Without a handler the figures stay, the buttons go (no button that cannot work). */
+    dk_app_set_refused_handler(fx.app, NULL, NULL);
+    frame();
+    assert_null(find_any("staff:refused-retry"));
+    assert_non_null(find_any("3 refused by the hub as malformed (HTTP 400)"));
+    dk_app_set_refused_handler(fx.app, fake_refused_fn, &fr);
+
+    /* Deleting asks first and says they cannot be recovered; cancel does nothing. */
+    tap("staff:refused-delete");
+    assert_int_equal(fr.calls, 0);
+    assert_non_null(find("dialog"));
+    assert_non_null(find_text("Delete 4 refused registrations for good? They cannot be recovered"));
+    b = find("staff:refused-delete-confirm");
+    assert_string_equal(b->label, "Delete for good");
+    assert_true(b->rect.h >= 15.0 * dkt_fake_metrics.px_per_mm - 1);
+    tap("staff:refused-delete-cancel");
+    assert_int_equal(fr.calls, 0);
+    assert_null(find("dialog"));
+    assert_string_equal(status_line(), "");
+    /* A tap beneath the open dialog closes it; it never sends or deletes. */
+    tap("staff:refused-delete");
+    tap("staff:refused-retry");
+    assert_int_equal(fr.calls, 0);
+    assert_null(find("dialog"));
+    /* Confirmed: the handler deletes the four staff were shown; the buttons go; it says so. */
+    tap("staff:refused-delete");
+    tap("staff:refused-delete-confirm");
+    assert_int_equal(fr.calls, 1);
+    assert_int_equal(fr.last, DK_APP_REFUSED_DELETE);
+    assert_int_equal(fr.expected, 4);
+    assert_null(find("dialog"));
+    assert_string_equal(status_line(), "4 refused registrations were deleted.");
+    assert_null(find_any("staff:refused-retry"));
+    assert_null(find_any("staff:refused-delete"));
+
+    /* "Send refused again": one refused (key reused), sent again at once, said in the singular. */
+    memset(&v, 0, sizeof v);
+    v.refused = 1;
+    v.groups = 1;
+    v.group[0].why = DK_APP_REFUSED_KEY_REUSED;
+    v.group[0].count = 1;
+    v.group[0].newest = now - 20;
+    dk_app_set_refused_view(fx.app, &v);
+    frame();
+    assert_non_null(
+        find_any("1 refused by the hub: key already used for another registration (HTTP 409)"));
+    assert_non_null(find_text("latest just now"));
+    tap("staff:refused-retry");
+    assert_int_equal(fr.calls, 2);
+    assert_int_equal(fr.last, DK_APP_REFUSED_SEND_AGAIN);
+    assert_int_equal(fr.expected, 1);
+    assert_string_equal(status_line(), "1 refused registration will be sent again.");
+    assert_null(find_any("staff:refused-retry"));
+
+    /* When it does not work: plain words, nothing claimed. More refused since staff looked: */
+    v = refused_view(now);
+    dk_app_set_refused_view(fx.app, &v);
+    fr.answer = DK_ERR_EXISTS;
+    tap("staff:refused-delete");
+    tap("staff:refused-delete-confirm");
+    assert_int_equal(fr.calls, 3);
+    assert_non_null(strstr(status_line(), "Nothing was deleted"));
+    assert_non_null(find_any("staff:refused-retry")); /* still there: nothing changed */
+    /* ... the outbox failed: */
+    fr.answer = DK_ERR_DB;
+    tap("staff:refused-retry");
+    assert_int_equal(fr.calls, 4);
+    assert_string_equal(status_line(),
+                        "That did not work; nothing was changed. The details are in the recent "
+                        "log below.");
+    /* A status line shows at once: the app asks for a frame after the action. */
+    fr.answer = DK_OK;
+    scroll_to("staff:refused-retry");
+    const dk_element *e = find("staff:refused-retry");
+    dk_ui_pointer_down(fx.ui, e->visible.x + 5, e->visible.y + 5, fx.now);
+    fx.now += 16;
+    frame();
+    dk_ui_pointer_up(fx.ui, e->visible.x + 5, e->visible.y + 5, fx.now);
+    fx.now += 16;
+    frame();
+    assert_int_equal(fr.calls, 5);
+    assert_int_equal(dk_app_next_wakeup(fx.app, fx.now), 0);
+    frame();
+    assert_true(dk_app_next_wakeup(fx.app, fx.now) > 0);
+    assert_string_equal(status_line(), "4 refused registrations will be sent again.");
+
+    /* German and Turkish have their own words. */
+    v = refused_view(now);
+    dk_app_set_refused_view(fx.app, &v);
+    tap("lang:de");
+    assert_non_null(find_any("3 von der Zentrale als fehlerhaft abgelehnt (HTTP 400)"));
+    assert_non_null(find_text("zuletzt vor 2 Std. · "));
+    assert_non_null(find_any("Abgelehnte erneut senden"));
+    assert_non_null(find_any("Abgelehnte Anmeldungen löschen"));
+    assert_string_equal(status_line(), "4 abgelehnte Anmeldungen werden erneut gesendet.");
+    tap("staff:refused-delete");
+    assert_non_null(find_text("4 abgelehnte Anmeldungen endgültig löschen? Sie lassen sich nicht "
+                              "wiederherstellen"));
+    tap("staff:refused-delete-cancel");
+    tap("lang:tr");
+    assert_non_null(
+        find_any("1 kayıt merkez tarafından çok büyük olduğu için reddedildi (HTTP 413)"));
+    assert_non_null(find_any("Reddedilenleri yeniden gönder"));
+    /* Portrait with larger text: everything fits (frame() checks every label), targets stay big,
+     * and the confirmation sits in the lower part, within reach. */
+    use_screen(1080, 1920, 296, 527);
+    tap("accessibility");
+    tap("a11y:large-text");
+    tap("a11y:close");
+    scroll_to("staff:refused-delete");
+    tap("staff:refused-delete");
+    const dk_element *dialog = find("dialog");
+    assert_non_null(dialog);
+    assert_true(dialog->rect.y > fx.h / 3);
+    b = find("staff:refused-delete-confirm");
+    assert_true(b->rect.h >= 15.0 * dkt_fake_metrics.px_per_mm - 1);
+    /* Staff walking away from the open question: the idle reset closes it, nothing deleted. */
+    int calls = fr.calls;
+    fx.now += (uint32_t)fx.cfg.idle_timeout_s * 1000 + 100;
+    frame();
+    fx.now += (uint32_t)fx.cfg.idle_countdown_s * 1000 + 100;
+    frame();
+    assert_int_equal(dk_app_screen(fx.app), DK_SCREEN_ATTRACT);
+    assert_int_equal(fr.calls, calls);
+    tap("start");
+    assert_null(find("dialog"));
+    assert_string_equal(status_line(), "");
+}
+
 /* ---- volunteer sign-up (issue 5) ---- */
 
 typedef struct fake_outbox {
@@ -1323,6 +1543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_date_found_by_search_is_shown_highlighted_in_the_dates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_page_only_in_german_has_the_german_title_and_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_staff_screen_shows_the_sync_state_and_asks_for_a_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staff_screen_shows_refused_registrations_and_lets_staff_act, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_interest_is_offered_only_where_it_can_be_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signup_by_touch_from_a_group_page_in_three_languages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_form_is_wiped_on_cancel_back_home_and_idle_reset, setup, teardown),

@@ -540,6 +540,47 @@ static void test_switch_words_say_on_and_off(void **state)
     assert_string_equal(dk_i18n(DK_LANG_EN, DK_S_SYNC_NOT_CONFIGURED), "Sync not configured");
 }
 
+/* The staff screen's words for registrations the hub refused: counts in the right form, and
+ * the status code named, so staff can tell the hub's team what it said. */
+static void test_refused_registrations_are_counted_in_each_languages_way(void **state)
+{
+    char out[512];
+    assert_int_equal(dk_i18n_format_count(DK_LANG_EN, DK_S_REFUSED_MALFORMED, 3, out, sizeof out),
+                     DK_OK);
+    assert_string_equal(out, "3 refused by the hub as malformed (HTTP 400)");
+    assert_int_equal(dk_i18n_format_count(DK_LANG_DE, DK_S_REFUSED_TOO_LARGE, 1200, out, sizeof out),
+                     DK_OK);
+    assert_string_equal(out, "1.200 von der Zentrale als zu groß abgelehnt (HTTP 413)");
+    assert_non_null(strstr(dk_i18n(DK_LANG_TR, DK_S_REFUSED_KEY_REUSED), "(HTTP 409)"));
+    static const struct {
+        dk_lang lang;
+        dk_string_id id;
+        long n;
+        const char *want;
+    } counts[] = {
+        {DK_LANG_EN, DK_S_REFUSED_DELETED, 1, "1 refused registration was deleted."},
+        {DK_LANG_EN, DK_S_REFUSED_DELETED, 2, "2 refused registrations were deleted."},
+        {DK_LANG_DE, DK_S_REFUSED_RELEASED, 1, "1 abgelehnte Anmeldung wird erneut gesendet."},
+        {DK_LANG_DE, DK_S_REFUSED_RELEASED, 5, "5 abgelehnte Anmeldungen werden erneut gesendet."},
+        {DK_LANG_TR, DK_S_REFUSED_DELETED, 7, "7 reddedilen kayıt silindi."},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        assert_int_equal(
+            dk_i18n_format_count(counts[i].lang, counts[i].id, counts[i].n, out, sizeof out), DK_OK);
+        assert_string_equal(out, counts[i].want);
+    }
+    /* The confirmation says, in every language, that there is no way back. */
+    assert_int_equal(
+        dk_i18n_format_count(DK_LANG_EN, DK_S_REFUSED_DELETE_CONFIRM, 1, out, sizeof out), DK_OK);
+    assert_non_null(strstr(out, "Delete 1 refused registration for good? It cannot be recovered"));
+    assert_int_equal(
+        dk_i18n_format_count(DK_LANG_DE, DK_S_REFUSED_DELETE_CONFIRM, 3, out, sizeof out), DK_OK);
+    assert_non_null(strstr(out, "nicht wiederherstellen"));
+    assert_int_equal(
+        dk_i18n_format_count(DK_LANG_TR, DK_S_REFUSED_DELETE_CONFIRM, 3, out, sizeof out), DK_OK);
+    assert_non_null(strstr(out, "Geri getirilemez"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -559,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_fill_puts_words_where_each_language_wants_them),
         cmocka_unit_test(test_relative_times_in_words_each_languages_way),
         cmocka_unit_test(test_switch_words_say_on_and_off),
+        cmocka_unit_test(test_refused_registrations_are_counted_in_each_languages_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -753,6 +753,338 @@ static void test_add_refuses_invalid_records_and_unusable_keys_and_stores_nothin
     dk_outbox_close(ob);
 }
 
+/* ---- Staff: the records the hub refused ---- */
+
+/* Runs one statement on the test's own connection (crafting a state the kiosk never makes). */
+static void raw_exec(const fixture *f, const char *sql)
+{
+    char path[4096];
+    db_path(f, path, sizeof path, "");
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "%s: %s\n", sql, msg ? msg : "?");
+    sqlite3_free(msg);
+    assert_int_equal(rc, SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* Takes the oldest due record and quarantines it with reason at when; returns it in *rec. */
+static void refuse_next(dk_outbox *ob, const char *reason, int64_t when, dk_outbox_record *rec)
+{
+    assert_int_equal(dk_outbox_next(ob, T0 + 100000, rec), DK_OK);
+    assert_int_equal(dk_outbox_quarantine(ob, rec->id, reason, when), DK_OK);
+}
+
+static dk_outbox_summary summary(dk_outbox *ob)
+{
+    dk_outbox_summary s;
+    dk_err err = dk_outbox_quarantine_summary(ob, &s);
+    if (err)
+        fprintf(stderr, "summary: %s\n", dk_error_detail());
+    assert_int_equal(err, DK_OK);
+    return s;
+}
+
+static void test_summary_groups_refusals_by_cause_with_counts_and_the_newest_time(void **state)
+{
+    fixture *f = *state;
+    dk_outbox *ob = open_default(f);
+    dk_outbox_summary s = summary(ob);
+    assert_int_equal(s.groups, 0);
+    assert_int_equal(s.quarantined, 0);
+    for (int i = 0; i < 9; i++)
+        add(f, ob, i, NULL);
+    dk_outbox_record rec;
+    /* Three 400s with different messages from the hub are one group: the reason as dk_sync
+     * writes it carries the hub's words after the status. */
+    refuse_next(ob, "refused by the hub (400): the record does not open", T0 + 10, &rec);
+    refuse_next(ob, "refused by the hub (400): consent missing", T0 + 30, &rec);
+    refuse_next(ob, "refused by the hub (400): not JSON", T0 + 20, &rec);
+    refuse_next(ob, "refused by the hub (413): too large", T0 + 40, &rec);
+    refuse_next(ob, "refused by the hub (409): This Idempotency-Key came before", T0 + 50, &rec);
+    refuse_next(ob, "refused by the hub (409): This Idempotency-Key came before", T0 + 5, &rec);
+    refuse_next(ob, "damaged in the kiosk's outbox", T0 + 60, &rec);
+    refuse_next(ob, "HTTP 400: malformed", T0 + 70, &rec); /* not dk_sync's words: "other" */
+    s = summary(ob);
+    assert_int_equal(s.backlog, 1);
+    assert_int_equal(s.quarantined, 8);
+    assert_int_equal(s.quarantine_bytes, stats(ob, T0).quarantine_bytes);
+    assert_int_equal(s.groups, 5);
+    /* Most records first; among equals the newest first. */
+    assert_int_equal(s.group[0].cause, DK_OUTBOX_CAUSE_HUB);
+    assert_int_equal(s.group[0].status, 400);
+    assert_int_equal(s.group[0].count, 3);
+    assert_int_equal(s.group[0].newest, T0 + 30);
+    assert_int_equal(s.group[1].cause, DK_OUTBOX_CAUSE_HUB);
+    assert_int_equal(s.group[1].status, 409);
+    assert_int_equal(s.group[1].count, 2);
+    assert_int_equal(s.group[1].newest, T0 + 50);
+    assert_int_equal(s.group[2].cause, DK_OUTBOX_CAUSE_OTHER);
+    assert_int_equal(s.group[2].status, 0);
+    assert_int_equal(s.group[2].newest, T0 + 70);
+    assert_int_equal(s.group[3].cause, DK_OUTBOX_CAUSE_DAMAGED);
+    assert_int_equal(s.group[3].newest, T0 + 60);
+    assert_int_equal(s.group[4].cause, DK_OUTBOX_CAUSE_HUB);
+    assert_int_equal(s.group[4].status, 413);
+    assert_int_equal(s.group[4].count, 1);
+    dk_outbox_close(ob);
+}
+
+static void test_summary_folds_groups_beyond_its_room_into_the_last(void **state)
+{
+    fixture *f = *state;
+    dk_outbox *ob = open_default(f);
+    int n = DK_OUTBOX_SUMMARY_GROUPS + 3;
+    for (int i = 0; i < n; i++)
+        add(f, ob, i, NULL);
+    for (int i = 0; i < n; i++) {
+        char reason[64];
+        snprintf(reason, sizeof reason, "refused by the hub (%d): odd", 400 + i);
+        dk_outbox_record rec;
+        refuse_next(ob, reason, T0 + i, &rec);
+    }
+    dk_outbox_summary s = summary(ob);
+    assert_int_equal(s.quarantined, n);
+    assert_int_equal(s.groups, DK_OUTBOX_SUMMARY_GROUPS);
+    int64_t sum = 0;
+    for (int i = 0; i < s.groups; i++)
+        sum += s.group[i].count;
+    assert_int_equal(sum, n); /* nothing lost in the folding */
+    const dk_outbox_refusal *last = &s.group[DK_OUTBOX_SUMMARY_GROUPS - 1];
+    assert_int_equal(last->cause, DK_OUTBOX_CAUSE_OTHER);
+    assert_int_equal(last->count, 4);
+    assert_int_equal(s.group[0].newest, T0 + n - 1); /* one each: the newest first */
+    assert_int_equal(last->newest, T0 + 3);
+    dk_outbox_close(ob);
+}
+
+static void test_release_sends_refused_records_again_with_their_keys_and_bytes(void **state)
+{
+    fixture *f = *state;
+    dk_outbox *ob = open_default(f);
+    char keys[3][DK_OUTBOX_IDEM_KEY_HEX];
+    for (int i = 0; i < 3; i++)
+        add(f, ob, i, keys[i]);
+    /* Records 0 and 1 failed once and were then refused; record 2 waits normally. */
+    dk_outbox_record refused[2];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(dk_outbox_next(ob, T0 + 10, &refused[i]), DK_OK);
+        assert_int_equal(dk_outbox_retry(ob, refused[i].id, "HTTP 503", T0 - 1000, NULL), DK_OK);
+        assert_int_equal(
+            dk_outbox_quarantine(ob, refused[i].id, "refused by the hub (400): x", T0 + 20), DK_OK);
+    }
+    assert_int_equal(stats(ob, T0 + 20).quarantined, 2);
+    int64_t bytes_before = stats(ob, T0).backlog_bytes + stats(ob, T0).quarantine_bytes;
+
+    int64_t released = -1;
+    assert_int_equal(dk_outbox_release_quarantined(ob, T0 + 500, &released), DK_OK);
+    assert_int_equal(released, 2);
+    dk_outbox_stats st = stats(ob, T0 + 500);
+    assert_int_equal(st.quarantined, 0);
+    assert_int_equal(st.backlog, 3);
+    assert_int_equal(st.due, 3);
+    assert_int_equal(st.max_attempts, 0); /* a fresh start, not the next step of the backoff */
+    assert_int_equal(st.backlog_bytes, bytes_before); /* the limits do not change */
+    /* Back in their old places, under their old ids and keys, with the same sealed bytes (the
+     * hub stores each at most once), no error kept. */
+    for (int i = 0; i < 2; i++) {
+        dk_outbox_record rec;
+        assert_int_equal(dk_outbox_next(ob, T0 + 500, &rec), DK_OK);
+        assert_int_equal(rec.id, refused[i].id);
+        assert_string_equal(rec.idem_key, keys[i]);
+        assert_int_equal(rec.sealed_len, refused[i].sealed_len);
+        assert_memory_equal(rec.sealed, refused[i].sealed, rec.sealed_len);
+        assert_int_equal(rec.created, T0 + i);
+        assert_int_equal(rec.attempts, 0);
+        assert_int_equal(rec.next_attempt, T0 + 500);
+        assert_hub_opens_as(f, &rec, i);
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT last_error = '' FROM outbox WHERE id = %lld",
+                 (long long)rec.id);
+        assert_int_equal(raw_int(f, sql), 1);
+        assert_int_equal(dk_outbox_ack(ob, rec.id), DK_OK);
+    }
+    dk_outbox_record rec;
+    assert_int_equal(dk_outbox_next(ob, T0 + 500, &rec), DK_OK);
+    assert_string_equal(rec.idem_key, keys[2]);
+    /* Nothing to release: DK_OK, none. */
+    assert_int_equal(dk_outbox_release_quarantined(ob, T0 + 600, &released), DK_OK);
+    assert_int_equal(released, 0);
+    assert_int_equal(summary(ob).groups, 0);
+    assert_counts_consistent(f);
+    dk_outbox_close(ob);
+}
+
+/* 1 if any file of the outbox's folder holds the n bytes of needle. */
+static int files_hold_bytes(const fixture *f, const unsigned char *needle, size_t n)
+{
+    char **names = NULL;
+    size_t count = 0;
+    int found = 0;
+    assert_int_equal(dk_fs_list(f->dir, 100, &names, &count), DK_OK);
+    for (size_t k = 0; k < count; k++) {
+        size_t len = 0;
+        char *data = dkt_read(f->dir, names[k], &len);
+        assert_non_null(data);
+        for (size_t i = 0; n <= len && i <= len - n && !found; i++)
+            found = memcmp(data + i, needle, n) == 0;
+        free(data);
+    }
+    free(names);
+    return found;
+}
+
+static void test_delete_frees_the_limits_so_sign_up_resumes_and_leaves_no_copy(void **state)
+{
+    fixture *f = *state;
+    dk_outbox_options o;
+    dk_outbox_options_default(&o);
+    o.max_records = 3;
+    dk_outbox *ob = open_with(f, &o);
+    for (int i = 0; i < 3; i++)
+        add(f, ob, i, NULL);
+    dk_outbox_record rec[3];
+    for (int i = 0; i < 3; i++)
+        refuse_next(ob, "refused by the hub (400): x", T0 + 1, &rec[i]);
+    /* The quarantine fills the outbox: sign-up has paused. */
+    dk_signup r;
+    make_record(&r, 7);
+    char key[DK_OUTBOX_IDEM_KEY_HEX];
+    assert_int_equal(dk_outbox_add(ob, &r, f->hub_pk, key), DK_ERR_LIMIT);
+    /* Before: the sealed bytes are in the files (the needle is found at all). */
+    assert_true(files_hold_bytes(f, rec[1].sealed + 100, 64));
+
+    int64_t deleted = -1;
+    assert_int_equal(dk_outbox_delete_quarantined(ob, 3, &deleted), DK_OK);
+    assert_int_equal(deleted, 3);
+    assert_int_equal(stats(ob, T0).quarantined, 0);
+    assert_int_equal(stats(ob, T0).quarantine_bytes, 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM quarantine"), 0);
+    /* Overwritten (secure_delete) and checkpointed: no copy in outbox.db or its -wal file. */
+    for (int i = 0; i < 3; i++)
+        assert_false(files_hold_bytes(f, rec[i].sealed + 100, 64));
+    /* Sign-up resumes. */
+    assert_int_equal(dk_outbox_add(ob, &r, f->hub_pk, key), DK_OK);
+    dk_signup_wipe(&r);
+    /* Nothing left: deleting again is no error. */
+    assert_int_equal(dk_outbox_delete_quarantined(ob, DK_OUTBOX_ANY_COUNT, &deleted), DK_OK);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(stats(ob, T0).backlog, 1); /* waiting records are never touched */
+    assert_counts_consistent(f);
+    dk_outbox_close(ob);
+}
+
+static void test_delete_refuses_when_more_were_refused_since_staff_looked(void **state)
+{
+    fixture *f = *state;
+    dk_outbox *ob = open_default(f);
+    for (int i = 0; i < 3; i++)
+        add(f, ob, i, NULL);
+    dk_outbox_record rec;
+    refuse_next(ob, "refused by the hub (400): x", T0, &rec);
+    /* Staff were shown one; the worker sets a second aside before they confirm. */
+    int64_t shown = summary(ob).quarantined;
+    assert_int_equal(shown, 1);
+    refuse_next(ob, "refused by the hub (413): y", T0 + 1, &rec);
+    int64_t deleted = -1;
+    assert_int_equal(dk_outbox_delete_quarantined(ob, shown, &deleted), DK_ERR_EXISTS);
+    assert_non_null(strstr(dk_error_detail(), "nothing was deleted"));
+    assert_int_equal(deleted, 0);
+    assert_int_equal(stats(ob, T0).quarantined, 2);
+    assert_int_equal(dk_outbox_delete_quarantined(ob, -2, &deleted), DK_ERR_INVALID);
+    assert_int_equal(stats(ob, T0).quarantined, 2);
+    /* Confirmed with the number there is now: done. */
+    assert_int_equal(dk_outbox_delete_quarantined(ob, summary(ob).quarantined, &deleted), DK_OK);
+    assert_int_equal(deleted, 2);
+    assert_int_equal(stats(ob, T0).backlog, 1);
+    dk_outbox_close(ob);
+}
+
+/* Fault point 1, 2, 3, ... of release and delete fails in turn: each call either did all of it
+ * or nothing (the outbox and the quarantine exactly as before). */
+static void test_release_and_delete_failing_at_any_step_change_nothing(void **state)
+{
+    fixture *f = *state;
+    dk_outbox *ob = open_default(f);
+    for (int i = 0; i < 4; i++)
+        add(f, ob, i, NULL);
+    dk_outbox_record rec;
+    for (int i = 0; i < 3; i++)
+        refuse_next(ob, "refused by the hub (400): x", T0, &rec);
+    for (int op = 0; op < 2; op++) {
+        long n;
+        for (n = 1;; n++) {
+            assert_true(n < 50);
+            dk_outbox_stats before = stats(ob, T0);
+            int64_t done = -1;
+            dk_fault_arm(n, DK_FAULT_FAIL);
+            dk_err err = op == 0 ? dk_outbox_release_quarantined(ob, T0, &done)
+                                 : dk_outbox_delete_quarantined(ob, 3, &done);
+            long passed = dk_fault_passed();
+            dk_fault_disarm();
+            dk_outbox_stats after = stats(ob, T0);
+            if (err) {
+                assert_int_equal(err, DK_ERR_FAULT);
+                assert_int_equal(done, 0);
+                assert_int_equal(after.backlog, before.backlog);
+                assert_int_equal(after.quarantined, before.quarantined);
+                assert_int_equal(after.backlog_bytes, before.backlog_bytes);
+                assert_counts_consistent(f);
+                continue;
+            }
+            assert_int_equal(done, 3);
+            if (op == 0) {
+                assert_int_equal(after.backlog, 4);
+                assert_int_equal(after.quarantined, 0);
+            } else {
+                assert_int_equal(after.backlog, 1);
+                assert_int_equal(after.quarantined, 0);
+            }
+            assert_true(passed < n); /* a success ran past every point */
+            break;
+        }
+        assert_true(n >= 3); /* begin, copied or counted, commit */
+        /* Quarantine the same three again for the delete. */
+        for (int i = 0; op == 0 && i < 3; i++)
+            refuse_next(ob, "refused by the hub (400): x", T0, &rec);
+    }
+    assert_counts_consistent(f);
+    dk_outbox_close(ob);
+}
+
+/* A record that cannot go back (its key is in the outbox already: a state only a damaged file
+ * has) stops the whole release: none moves, none is lost. */
+static void test_a_release_that_cannot_move_one_record_moves_none(void **state)
+{
+    fixture *f = *state;
+    dk_outbox *ob = open_default(f);
+    for (int i = 0; i < 3; i++)
+        add(f, ob, i, NULL);
+    dk_outbox_record rec;
+    refuse_next(ob, "refused by the hub (400): x", T0, &rec);
+    refuse_next(ob, "refused by the hub (400): x", T0, &rec);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO outbox (idem_key, sealed, created, next_attempt)"
+             " SELECT idem_key, sealed, created, 0 FROM quarantine WHERE id = %lld",
+             (long long)rec.id);
+    raw_exec(f, sql);
+    dk_outbox_stats before = stats(ob, T0);
+    int64_t released = -1;
+    assert_int_equal(dk_outbox_release_quarantined(ob, T0, &released), DK_ERR_DB);
+    assert_non_null(strstr(dk_error_detail(), "moving refused records back"));
+    assert_int_equal(released, 0);
+    dk_outbox_stats after = stats(ob, T0);
+    assert_int_equal(after.backlog, before.backlog);
+    assert_int_equal(after.quarantined, 2);
+    assert_int_equal(summary(ob).quarantined, 2);
+    assert_counts_consistent(f);
+    dk_outbox_close(ob);
+}
+
 /* ---- Interruptions ---- */
 
 /* Fault point 1, 2, 3, ... of dk_outbox_add() fails in turn. Before the commit the add must
@@ -1120,6 +1452,13 @@ int main(void)
         T(test_stats_count_backlog_due_quarantine_and_oldest_age),
         T(test_a_full_outbox_refuses_with_a_clear_error),
         T(test_add_refuses_invalid_records_and_unusable_keys_and_stores_nothing),
+        T(test_summary_groups_refusals_by_cause_with_counts_and_the_newest_time),
+        T(test_summary_folds_groups_beyond_its_room_into_the_last),
+        T(test_release_sends_refused_records_again_with_their_keys_and_bytes),
+        T(test_delete_frees_the_limits_so_sign_up_resumes_and_leaves_no_copy),
+        T(test_delete_refuses_when_more_were_refused_since_staff_looked),
+        T(test_release_and_delete_failing_at_any_step_change_nothing),
+        T(test_a_release_that_cannot_move_one_record_moves_none),
         T(test_add_failing_at_any_step_stores_nothing_or_everything),
         T(test_add_killed_at_any_step_keeps_the_record_whole_or_not_at_all),
         T(test_upload_steps_killed_at_any_point_keep_each_record_exactly_once),

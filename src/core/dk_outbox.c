@@ -72,8 +72,17 @@ enum statement {
     S_RESCHEDULE,
     S_QUARANTINE,
     S_STATS,
+    S_SUMMARY_COUNTS,
+    S_SUMMARY_GROUPS,
+    S_QUARANTINED,
+    S_RELEASE,
+    S_DELETE_QUARANTINED,
     S_COUNT
 };
+
+_Static_assert(DK_OUTBOX_CAUSE_HUB == 0 && DK_OUTBOX_CAUSE_DAMAGED == 1 &&
+                   DK_OUTBOX_CAUSE_OTHER == 2,
+               "S_SUMMARY_GROUPS writes the causes as numbers");
 
 static const char *const statement_sql[S_COUNT] = {
     [S_TOTALS] = "SELECT sum(records), sum(bytes) FROM counts",
@@ -97,6 +106,26 @@ static const char *const statement_sql[S_COUNT] = {
                 " (SELECT created FROM outbox ORDER BY id LIMIT 1),"
                 " (SELECT count(*) FROM outbox WHERE next_attempt <= :now OR next_attempt > :far),"
                 " (SELECT coalesce(max(attempts), 0) FROM outbox)",
+    [S_SUMMARY_COUNTS] = "SELECT"
+                         " (SELECT records FROM counts WHERE tbl = 'outbox'),"
+                         " (SELECT bytes FROM counts WHERE tbl = 'quarantine')",
+    /* The reasons dk_sync writes: "refused by the hub (400): ..." (the status is characters
+     * 21 to 23) and "damaged in the kiosk's outbox". Grouped by cause, not by the whole text,
+     * which also carries the hub's message and would make a group of nearly every record. */
+    [S_SUMMARY_GROUPS] =
+        "SELECT cause, status, count(*), max(quarantined) FROM ("
+        " SELECT CASE WHEN reason GLOB 'refused by the hub ([0-9][0-9][0-9])*' THEN 0"
+        "             WHEN reason GLOB 'damaged *' THEN 1 ELSE 2 END AS cause,"
+        "        CASE WHEN reason GLOB 'refused by the hub ([0-9][0-9][0-9])*'"
+        "             THEN CAST(substr(reason, 21, 3) AS INTEGER) ELSE 0 END AS status,"
+        "        quarantined FROM quarantine)"
+        " GROUP BY cause, status ORDER BY count(*) DESC, max(quarantined) DESC, cause, status",
+    [S_QUARANTINED] = "SELECT records FROM counts WHERE tbl = 'quarantine'",
+    /* Its old id is free: AUTOINCREMENT never gave it to another record. */
+    [S_RELEASE] = "INSERT INTO outbox"
+                  " (id, idem_key, sealed, created, attempts, next_attempt, last_error)"
+                  " SELECT id, idem_key, sealed, created, 0, :now, '' FROM quarantine ORDER BY id",
+    [S_DELETE_QUARANTINED] = "DELETE FROM quarantine",
 };
 
 struct dk_outbox {
@@ -639,4 +668,150 @@ dk_err dk_outbox_stats_get(dk_outbox *ob, int64_t now, dk_outbox_stats *out)
     }
     sqlite3_reset(st);
     return err;
+}
+
+/* ==== For staff: the quarantine ==== */
+
+/* Adds one group row to out, folding what does not fit into the last group. */
+static void add_group(dk_outbox_summary *out, dk_outbox_cause cause, int status, int64_t count,
+                      int64_t newest)
+{
+    out->quarantined += count;
+    if (out->groups < DK_OUTBOX_SUMMARY_GROUPS) {
+        out->group[out->groups++] = (dk_outbox_refusal){cause, status, count, newest};
+        return;
+    }
+    dk_outbox_refusal *last = &out->group[DK_OUTBOX_SUMMARY_GROUPS - 1];
+    last->cause = DK_OUTBOX_CAUSE_OTHER;
+    last->status = 0;
+    last->count += count;
+    if (newest > last->newest)
+        last->newest = newest;
+}
+
+dk_err dk_outbox_quarantine_summary(dk_outbox *ob, dk_outbox_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    /* A read transaction, so that the counts and the groups see the same moment. */
+    dk_err err = exec_sql(ob->db, "BEGIN", "starting a read transaction");
+    if (err)
+        return err;
+    sqlite3_stmt *st = stmt(ob, S_SUMMARY_COUNTS);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->backlog = sqlite3_column_int64(st, 0);
+        out->quarantine_bytes = sqlite3_column_int64(st, 1);
+        rc = SQLITE_OK;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_OK)
+        err = db_error(ob->db, rc, "counting");
+    st = stmt(ob, S_SUMMARY_GROUPS);
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t cause = sqlite3_column_int64(st, 0), status = sqlite3_column_int64(st, 1);
+        if (cause < DK_OUTBOX_CAUSE_HUB || cause > DK_OUTBOX_CAUSE_OTHER)
+            cause = DK_OUTBOX_CAUSE_OTHER;
+        add_group(out, (dk_outbox_cause)cause, cause == DK_OUTBOX_CAUSE_HUB ? (int)status : 0,
+                  sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = db_error(ob->db, rc, "grouping the quarantine");
+    sqlite3_reset(st);
+    /* Nothing was written: COMMIT only ends the read; a failing one still fails the call. */
+    err = finish(ob, err);
+    if (err)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+/* The number of quarantined records, inside the caller's transaction. */
+static dk_err quarantined_now(dk_outbox *ob, int64_t *out)
+{
+    sqlite3_stmt *st = stmt(ob, S_QUARANTINED);
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? DK_OK : db_error(ob->db, rc, "counting the quarantine");
+}
+
+dk_err dk_outbox_release_quarantined(dk_outbox *ob, int64_t now, int64_t *released)
+{
+    if (released)
+        *released = 0;
+    dk_err err = begin(ob);
+    if (err)
+        return err;
+    int64_t held = 0;
+    int moved = 0, removed = 0;
+    sqlite3_stmt *st = stmt(ob, S_RELEASE);
+    int brc = SQLITE_OK;
+    bind_int(st, &brc, ":now", now);
+    if ((err = dk_fault_point("outbox.release.begin")) || (err = quarantined_now(ob, &held)) ||
+        (err = run(ob, st, brc, "moving refused records back to the outbox", &moved)) ||
+        (err = dk_fault_point("outbox.release.copied")) ||
+        (err = run(ob, stmt(ob, S_DELETE_QUARANTINED), SQLITE_OK, "emptying the quarantine",
+                   &removed)))
+        return finish(ob, err);
+    if (moved != removed || moved != held)
+        return finish(ob, dk_error_set(DK_ERR_CORRUPT,
+                                       "outbox: the quarantine's count (%lld) does not match its "
+                                       "records (%d moved, %d removed): nothing was moved",
+                                       (long long)held, moved, removed));
+    if ((err = dk_fault_point("outbox.release.commit")))
+        return finish(ob, err);
+    if ((err = finish(ob, DK_OK)))
+        return err;
+    if (released)
+        *released = moved;
+    return DK_OK;
+}
+
+/* After a delete: gets the overwritten pages into outbox.db and empties the -wal file, where
+ * older copies of them lived. Best effort and without waiting: with the busy handler off, a
+ * reader on the other connection makes it return at once, and SQLite's next automatic
+ * checkpoint does the rest. */
+static void checkpoint_without_waiting(dk_outbox *ob)
+{
+    sqlite3_busy_timeout(ob->db, 0);
+    int rc = sqlite3_wal_checkpoint_v2(ob->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_busy_timeout(ob->db, ob->opts.busy_timeout_ms);
+    if (rc != SQLITE_OK)
+        dk_debug("outbox: checkpoint after deleting postponed: %s", sqlite3_errmsg(ob->db));
+}
+
+dk_err dk_outbox_delete_quarantined(dk_outbox *ob, int64_t expected, int64_t *deleted)
+{
+    if (deleted)
+        *deleted = 0;
+    if (expected < DK_OUTBOX_ANY_COUNT)
+        return dk_error_set(DK_ERR_INVALID, "outbox: expected count %lld out of range",
+                            (long long)expected);
+    dk_err err = begin(ob);
+    if (err)
+        return err;
+    int64_t held = 0;
+    int removed = 0;
+    if ((err = dk_fault_point("outbox.delete.begin")) || (err = quarantined_now(ob, &held)))
+        return finish(ob, err);
+    if (expected != DK_OUTBOX_ANY_COUNT && held != expected)
+        return finish(ob, dk_error_set(DK_ERR_EXISTS,
+                                       "outbox: the quarantine holds %lld records, not the %lld "
+                                       "confirmed: nothing was deleted",
+                                       (long long)held, (long long)expected));
+    if ((err = run(ob, stmt(ob, S_DELETE_QUARANTINED), SQLITE_OK, "deleting refused records",
+                   &removed)))
+        return finish(ob, err);
+    if (removed != held)
+        return finish(ob, dk_error_set(DK_ERR_CORRUPT,
+                                       "outbox: the quarantine's count (%lld) does not match its "
+                                       "records (%d): nothing was deleted",
+                                       (long long)held, removed));
+    if ((err = dk_fault_point("outbox.delete.commit")))
+        return finish(ob, err);
+    if ((err = finish(ob, DK_OK)))
+        return err;
+    checkpoint_without_waiting(ob);
+    if (deleted)
+        *deleted = removed;
+    return DK_OK;
 }

@@ -25,7 +25,8 @@
  *   must never seal again). A record is deleted only by dk_outbox_ack(), after the hub answered
  *   2xx; the hub keeps one record per device and key and answers a replay with success.
  * - Nothing dropped silently. A record the hub refuses as malformed moves, still sealed, to a
- *   quarantine table that the staff screen and the heartbeat count.
+ *   quarantine table that the staff screen and the heartbeat count; only staff send it again or
+ *   delete it.
  * - Bounded. At most max_records records and max_bytes sealed bytes (outbox and quarantine
  *   together); beyond that dk_outbox_add() fails with DK_ERR_LIMIT. The defaults take 100,000
  *   typical records (about 450 bytes sealed) or about 21,000 of the largest possible size, so
@@ -140,8 +141,71 @@ dk_err dk_outbox_retry(dk_outbox *ob, int64_t id, const char *error, int64_t now
 /* The hub refused the record itself (400 malformed, 409 key reused, 413 too large): moves it,
  * still sealed, with its key, times and attempts, into the quarantine table, noting reason (as
  * for dk_outbox_retry's error) and now, in one transaction. Quarantined records count against
- * the limits and stay until staff deal with them. DK_ERR_NOTFOUND for an unknown id. */
+ * the limits and stay until staff deal with them (dk_outbox_release_quarantined,
+ * dk_outbox_delete_quarantined). DK_ERR_NOTFOUND for an unknown id. */
 dk_err dk_outbox_quarantine(dk_outbox *ob, int64_t id, const char *reason, int64_t now)
+    DK_MUST_CHECK;
+
+/* ==== For staff: the records the hub refused ====
+ *
+ * The kiosk cannot open a quarantined record, so staff decide by counts, reasons and dates:
+ * send them all again (after the hub was fixed) or delete them all. Both run in one write
+ * transaction: on any failure nothing has changed. */
+
+/* Why records were set aside, read from the reason texts the sync worker writes (dk_sync.c):
+ * "refused by the hub (NNN): ..." and "damaged in the kiosk's outbox". */
+typedef enum dk_outbox_cause {
+    DK_OUTBOX_CAUSE_HUB,     /* the hub refused them; status holds its HTTP status */
+    DK_OUTBOX_CAUSE_DAMAGED, /* the kiosk found them damaged in its own outbox */
+    DK_OUTBOX_CAUSE_OTHER    /* any other reason (and groups beyond the summary's room) */
+} dk_outbox_cause;
+
+#define DK_OUTBOX_SUMMARY_GROUPS 6 /* [groups] at most in a summary */
+
+typedef struct dk_outbox_refusal {
+    dk_outbox_cause cause;
+    int status;     /* cause HUB: the hub's HTTP status (400, 409, 413); else 0 */
+    int64_t count;  /* [records] */
+    int64_t newest; /* [s since 1970] when the latest of them was set aside */
+} dk_outbox_refusal;
+
+/* The quarantine for the staff screen: plain memory, no free. */
+typedef struct dk_outbox_summary {
+    int64_t backlog;          /* [records] waiting for upload */
+    int64_t quarantined;      /* [records] refused; the sum of the groups' counts */
+    int64_t quarantine_bytes; /* [bytes] sealed */
+    int groups;               /* 0 .. DK_OUTBOX_SUMMARY_GROUPS */
+    /* One per cause and status, most records first (then the newest first). Beyond the room
+     * the last group takes the rest as DK_OUTBOX_CAUSE_OTHER. */
+    dk_outbox_refusal group[DK_OUTBOX_SUMMARY_GROUPS];
+} dk_outbox_summary;
+
+/* Counts the backlog and the quarantine grouped by cause, in one read transaction (so
+ * quarantined is the sum of the groups). Reads no record's sealed bytes. DK_ERR_DB (or as
+ * dk_outbox_open) on failure; *out is then all zero. */
+dk_err dk_outbox_quarantine_summary(dk_outbox *ob, dk_outbox_summary *out) DK_MUST_CHECK;
+
+/* "Send refused again": moves every quarantined record back into the outbox with its id, its
+ * idempotency key, its sealed bytes and created unchanged (so the hub stores it at most once,
+ * and a record it stored before is answered as a replay), attempts 0, no error, due at now, in
+ * one transaction. The limits do not change (both tables count). *released (may be NULL)
+ * receives how many moved; 0 when the quarantine was empty (DK_OK). On failure (DK_ERR_DB, also
+ * when a record's key is in the outbox already; DK_ERR_NOSPACE, ...) nothing moved. */
+dk_err dk_outbox_release_quarantined(dk_outbox *ob, int64_t now, int64_t *released)
+    DK_MUST_CHECK;
+
+#define DK_OUTBOX_ANY_COUNT (-1) /* dk_outbox_delete_quarantined: however many there are */
+
+/* "Delete refused registrations": deletes every quarantined record for good, in one
+ * transaction, freeing its room under the limits. secure_delete (set by dk_outbox_open)
+ * overwrites the bytes in the file; afterwards a TRUNCATE checkpoint is tried, without waiting
+ * for the other connection, so the overwritten pages reach outbox.db and the -wal file
+ * empties (if the worker is reading, SQLite's next checkpoint does it). expected is the number
+ * staff confirmed (DK_OUTBOX_ANY_COUNT: no check): if the quarantine holds another number
+ * (the worker set more aside since staff looked), nothing is deleted and DK_ERR_EXISTS is
+ * returned, so nobody deletes a record they were not shown. *deleted (may be NULL) receives
+ * how many were deleted. On any failure nothing is deleted. */
+dk_err dk_outbox_delete_quarantined(dk_outbox *ob, int64_t expected, int64_t *deleted)
     DK_MUST_CHECK;
 
 /* ==== For the staff screen and the heartbeat ==== */

@@ -1,6 +1,7 @@
 /* kiosk_signup.h: the kiosk's side of volunteer sign-up: the UI thread's connection to the
- * sealed outbox, the submit function the sign-up form calls, and what staff are told when
- * sign-up cannot work. Delivery to the hub is the sync worker's (dk_sync.h). */
+ * sealed outbox, the submit function the sign-up form calls, what staff are told when sign-up
+ * cannot work, and what staff do with registrations the hub refused. Delivery to the hub is the
+ * sync worker's (dk_sync.h). */
 #ifndef KIOSK_SIGNUP_H
 #define KIOSK_SIGNUP_H
 
@@ -18,6 +19,11 @@ typedef struct kiosk_signup kiosk_signup;
  * after the commit), wipes its copy of the record, logs only the idempotency key, and asks the
  * worker to send it now (kiosk_sync_request_upload).
  *
+ * It also shows staff the registrations the hub refused (dk_app_set_refused_view: counts,
+ * causes, dates, read again whenever the worker's count changes) and acts on the staff screen's
+ * "Send refused again" (dk_outbox_release_quarantined, then the worker is asked to send) and
+ * "Delete refused registrations" (dk_outbox_delete_quarantined), logging how many, never what.
+ *
  * Without a usable key, or when the outbox cannot be opened, the kiosk runs without any
  * "Register interest" button: the log says why (a warning) and so does the staff screen, in
  * plain words; *out is then NULL and DK_OK is returned, because the kiosk works on. ks may be
@@ -26,8 +32,8 @@ typedef struct kiosk_signup kiosk_signup;
 dk_err kiosk_signup_start(const dk_config *cfg, dk_app *app, kiosk_sync *ks,
                           kiosk_signup **out) DK_MUST_CHECK;
 
-/* Takes the submit function back from the app, closes the outbox and wipes the key. Call
- * before kiosk_sync_stop(). Accepts NULL. */
+/* Takes its functions back from the app and the sync glue, closes the outbox and wipes the
+ * key. Call before kiosk_sync_stop(). Accepts NULL. */
 void kiosk_signup_stop(kiosk_signup *su);
 
 #endif

@@ -27,6 +27,10 @@ struct kiosk_sync {
     Uint32 event_type;
     atomic_int status_queued; /* 1 while a status event waits in SDL's queue */
     char note[256];           /* kiosk_sync_set_note(): another module's line for staff */
+
+    void (*refused_news)(void *ctx); /* kiosk_sync_set_refused_listener() */
+    void *refused_ctx;
+    long long refused_told; /* the quarantine count it last heard of; -1: none yet */
     char db_path[4096];
 };
 
@@ -151,6 +155,7 @@ dk_err kiosk_sync_start(const dk_config *cfg, const char *app_version, dk_app *a
         return dk_error_set(DK_ERR_NOMEM, "sync: out of memory");
     ks->app = app;
     ks->store = store;
+    ks->refused_told = -1;
     atomic_init(&ks->status_queued, 0);
     ks->event_type = SDL_RegisterEvents(1);
     dk_err err = DK_OK;
@@ -199,6 +204,14 @@ int kiosk_sync_handle_event(kiosk_sync *ks, const SDL_Event *ev)
         atomic_store(&ks->status_queued, 0);
     }
     feed_view(ks);
+    if (ks->refused_news) {
+        dk_sync_status st;
+        dk_sync_get_status(ks->sync, &st);
+        if (st.quarantined != ks->refused_told) {
+            ks->refused_told = st.quarantined;
+            ks->refused_news(ks->refused_ctx);
+        }
+    }
     return redraw || dk_app_screen(ks->app) == DK_SCREEN_STAFF;
 }
 
@@ -218,7 +231,16 @@ void kiosk_sync_set_backlog(kiosk_sync *ks, long long backlog, long long quarant
     if (!ks)
         return;
     dk_sync_set_backlog(ks->sync, backlog, quarantined);
+    ks->refused_told = quarantined; /* the caller counted it: nothing to tell it */
     feed_view(ks);
+}
+
+void kiosk_sync_set_refused_listener(kiosk_sync *ks, void (*fn)(void *ctx), void *ctx)
+{
+    if (!ks)
+        return;
+    ks->refused_news = fn;
+    ks->refused_ctx = fn ? ctx : NULL;
 }
 
 void kiosk_sync_request_upload(kiosk_sync *ks)

@@ -37,6 +37,12 @@ void kiosk_sync_poll(kiosk_sync *ks);
  * The worker counts the outbox itself after each upload pass. Accepts NULL. */
 void kiosk_sync_set_backlog(kiosk_sync *ks, long long backlog, long long quarantined);
 
+/* Who wants to know when the worker's count of refused registrations (the quarantine)
+ * changed: kiosk_signup, which then reads why and when from its own outbox connection for the
+ * staff screen. fn(ctx) runs on the main thread, from kiosk_sync_handle_event(); fn NULL
+ * removes it. ctx is borrowed until then. Accepts ks NULL. */
+void kiosk_sync_set_refused_listener(kiosk_sync *ks, void (*fn)(void *ctx), void *ctx);
+
 /* A registration was just stored: the worker sends it now (an upload pass without a content
  * cycle). Accepts NULL. */
 void kiosk_sync_request_upload(kiosk_sync *ks);

@@ -87,6 +87,14 @@ struct dk_app {
     dk_app_status status;
     dk_app_sync_view sync;
     int sync_request;
+    dk_app_refused_view refused; /* the outbox's quarantine, from the kiosk */
+    int refused_known;           /* 1 once the kiosk said anything about it */
+    dk_app_refused_fn refused_fn;
+    void *refused_ctx;
+    int refused_confirm;    /* "delete for good?" is open */
+    int refused_outcome;    /* REFUSED_*: what the last action did, for the status line */
+    long long refused_done; /* ... to how many */
+    int redraw;             /* draw again at once: a staff action's outcome is ready */
     int focus_y; /* [px] from the top of the content to the focused date's card, -1 none */
     char today[11], now_text[17];
     long long wall_clock; /* [s since 1970] tests set the wall clock; 0: the real one */
@@ -95,6 +103,9 @@ struct dk_app {
     int speech_armed;     /* "read aloud" was tapped: read the frame after (without the panel) */
     char band_image[DK_SHA256_HEX]; /* low-reach mode: the picture above the reach line */
 };
+
+/* What the last action on refused registrations did (the status line under the buttons). */
+enum { REFUSED_NOTHING, REFUSED_SENT, REFUSED_DELETED, REFUSED_CHANGED, REFUSED_FAILED };
 
 static const char *const screen_names[DK_SCREEN_COUNT] = {
     "attract", "home", "district", "projects", "project", "groups",
@@ -116,6 +127,8 @@ static void reset_session(dk_app *app)
     app->warning = 0;
     app->a11y_open = 0;
     app->pin_open = app->pin_wrong = app->staff_unlocked = 0;
+    app->refused_confirm = 0;
+    app->refused_outcome = REFUSED_NOTHING;
     dk_wipe(app->pin, sizeof app->pin);
     dk_wipe(app->search, sizeof app->search); /* what a visitor typed goes with them */
     app->search_cursor = 0;
@@ -191,6 +204,26 @@ void dk_app_set_sync_view(dk_app *app, const dk_app_sync_view *v)
     app->sync = *v;
     app->sync.issued[sizeof app->sync.issued - 1] = '\0';
     app->sync.error[sizeof app->sync.error - 1] = '\0';
+}
+
+void dk_app_set_refused_view(dk_app *app, const dk_app_refused_view *v)
+{
+    app->refused = *v;
+    if (app->refused.groups < 0)
+        app->refused.groups = 0;
+    if (app->refused.groups > DK_APP_REFUSED_GROUPS)
+        app->refused.groups = DK_APP_REFUSED_GROUPS;
+    app->refused_known = 1;
+    if (app->refused.refused <= 0)
+        app->refused_confirm = 0; /* nothing left to confirm */
+}
+
+void dk_app_set_refused_handler(dk_app *app, dk_app_refused_fn fn, void *ctx)
+{
+    app->refused_fn = fn;
+    app->refused_ctx = fn ? ctx : NULL;
+    if (!fn)
+        app->refused_confirm = 0;
 }
 
 void dk_app_set_submit(dk_app *app, dk_app_submit_fn fn, void *ctx)
@@ -1524,9 +1557,6 @@ static void staff_sync(dk_app *app, dk_ui *ui, flow *f, const dk_store_info *inf
                            : staff_time(ui, app, v->next_attempt, now, DK_S_NOT_SCHEDULED);
     fact(ui, f, S(app, DK_S_NEXT_ATTEMPT), next);
     fact(ui, f, S(app, DK_S_LAST_ERROR), v->error[0] ? v->error : S(app, DK_S_NO_ERROR));
-    char n[32];
-    dk_i18n_format_number(app->lang, (double)v->backlog, 0, n, sizeof n);
-    fact(ui, f, S(app, DK_S_REGISTRATIONS_WAITING), n);
     space(ui, f, 1);
     /* A big button; while a sync runs, or with no hub configured, it looks and is inert and
      * says why. */
@@ -1541,6 +1571,118 @@ static void staff_sync(dk_app *app, dk_ui *ui, flow *f, const dk_store_info *inf
         dk_info("staff asked for a sync");
     }
     f->y += h + m->gap_px;
+}
+
+static dk_string_id refusal_text(dk_app_refusal why)
+{
+    switch (why) {
+    case DK_APP_REFUSED_MALFORMED: return DK_S_REFUSED_MALFORMED;
+    case DK_APP_REFUSED_KEY_REUSED: return DK_S_REFUSED_KEY_REUSED;
+    case DK_APP_REFUSED_TOO_LARGE: return DK_S_REFUSED_TOO_LARGE;
+    case DK_APP_REFUSED_BY_HUB: return DK_S_REFUSED_BY_HUB_OTHER;
+    case DK_APP_REFUSED_DAMAGED: return DK_S_REFUSED_DAMAGED;
+    default: return DK_S_REFUSED_OTHER;
+    }
+}
+
+/* Runs what staff chose through the kiosk's handler and keeps the outcome for the status line. */
+static void refused_act(dk_app *app, dk_app_refused_action action)
+{
+    long long done = 0;
+    dk_err err = app->refused_fn(app->refused_ctx, action, app->refused.refused, &done);
+    if (err == DK_OK) {
+        app->refused_outcome = action == DK_APP_REFUSED_SEND_AGAIN ? REFUSED_SENT : REFUSED_DELETED;
+        app->refused_done = done;
+    } else {
+        /* The handler logged the detail; staff get plain words and the log below. */
+        app->refused_outcome = err == DK_ERR_EXISTS && action == DK_APP_REFUSED_DELETE
+                                   ? REFUSED_CHANGED
+                                   : REFUSED_FAILED;
+    }
+    app->redraw = 1; /* this frame was built before the outcome: show it now */
+}
+
+/* The status line after an action, in the error colour when it did not work. */
+static void refused_outcome_line(dk_app *app, dk_ui *ui, flow *f)
+{
+    char t[512];
+    dk_err cut = DK_OK;
+    switch (app->refused_outcome) {
+    case REFUSED_SENT:
+        cut = dk_i18n_format_count(app->lang, DK_S_REFUSED_RELEASED, (long)app->refused_done, t,
+                                   sizeof t);
+        break;
+    case REFUSED_DELETED:
+        cut = dk_i18n_format_count(app->lang, DK_S_REFUSED_DELETED, (long)app->refused_done, t,
+                                   sizeof t);
+        break;
+    case REFUSED_CHANGED:
+        cut = dk_i18n_fill(app->lang, DK_S_REFUSED_CHANGED, NULL, t, sizeof t);
+        break;
+    case REFUSED_FAILED:
+        cut = dk_i18n_fill(app->lang, DK_S_REFUSED_FAILED, NULL, t, sizeof t);
+        break;
+    default:
+        return;
+    }
+    (void)cut; /* a cut text is still fit to show */
+    int failed = app->refused_outcome == REFUSED_CHANGED || app->refused_outcome == REFUSED_FAILED;
+    int font = DK_UI_FONT(DK_FONT_BODY, DK_UI_BOLD);
+    int h = dk_ui_text_height(ui, f->w, font, t);
+    dk_ui_element(ui, DK_EL_TEXT, (dk_rect){f->x, f->y, f->w, h}, t, "staff:refused-status", 0);
+    text(ui, f, font, failed ? DK_C_ERROR : DK_C_TEXT, DK_EL_TEXT, t);
+    space(ui, f, 1);
+}
+
+/* The registrations part: how many wait, how many the hub refused, why and when (never what
+ * they hold: the kiosk cannot read them), and what staff can do about the refused ones. */
+static void staff_registrations(dk_app *app, dk_ui *ui, flow *f)
+{
+    const dk_metrics *m = dk_ui_metrics(ui);
+    const dk_app_refused_view *r = &app->refused;
+    long long now = (long long)time(NULL);
+    heading(ui, f, S(app, DK_S_REGISTRATIONS));
+    char n[32];
+    dk_i18n_format_number(app->lang, (double)app->sync.backlog, 0, n, sizeof n);
+    fact(ui, f, S(app, DK_S_REGISTRATIONS_WAITING), n);
+    if (app->refused_known) {
+        text(ui, f, DK_UI_FONT(DK_FONT_SMALL, DK_UI_BOLD), DK_C_TEXT_MUTED, DK_EL_TEXT,
+             S(app, DK_S_REGISTRATIONS_REFUSED));
+        dk_i18n_format_number(app->lang, (double)(r->refused > 0 ? r->refused : 0), 0, n, sizeof n);
+        text(ui, f, DK_UI_FONT(DK_FONT_BODY, 0), DK_C_TEXT, DK_EL_TEXT, n);
+        for (int i = 0; i < r->groups && r->refused > 0; i++) {
+            char what[256], latest[256];
+            dk_err cut = dk_i18n_format_count(app->lang, refusal_text(r->group[i].why),
+                                              (long)r->group[i].count, what, sizeof what);
+            cut = dk_i18n_fill(app->lang, DK_S_REFUSED_NEWEST,
+                               staff_time(ui, app, r->group[i].newest, now, DK_S_NEVER), latest,
+                               sizeof latest);
+            (void)cut; /* a cut text is still fit to show */
+            space(ui, f, 0.5);
+            text(ui, f, DK_UI_FONT(DK_FONT_BODY, DK_UI_BOLD), DK_C_TEXT, DK_EL_TEXT, what);
+            text(ui, f, DK_UI_FONT(DK_FONT_SMALL, 0), DK_C_TEXT_MUTED, DK_EL_TEXT, latest);
+        }
+        space(ui, f, 1);
+        if (r->refused > 0)
+            text(ui, f, DK_UI_FONT(DK_FONT_SMALL, 0), DK_C_TEXT, DK_EL_TEXT,
+                 S(app, DK_S_REFUSED_HINT));
+    }
+    /* Big buttons, only while there is something to act on and someone to do it. */
+    if (app->refused_known && r->refused > 0 && app->refused_fn) {
+        space(ui, f, 1);
+        int h = bar_button_h(m);
+        if (dk_ui_button(ui, (dk_rect){f->x, f->y, f->w, h}, S(app, DK_S_REFUSED_SEND_AGAIN),
+                         "staff:refused-retry", DK_BUTTON_PRIMARY, 0))
+            refused_act(app, DK_APP_REFUSED_SEND_AGAIN);
+        f->y += h + m->gap_px;
+        if (dk_ui_button(ui, (dk_rect){f->x, f->y, f->w, h}, S(app, DK_S_REFUSED_DELETE),
+                         "staff:refused-delete", DK_BUTTON_SECONDARY, 0)) {
+            app->refused_confirm = 1;
+            app->refused_outcome = REFUSED_NOTHING;
+        }
+        f->y += h + m->gap_px;
+    }
+    refused_outcome_line(app, ui, f);
 }
 
 static void screen_staff(dk_app *app, dk_ui *ui, flow *f)
@@ -1558,6 +1700,7 @@ static void screen_staff(dk_app *app, dk_ui *ui, flow *f)
     if (app->status.app_version)
         fact(ui, f, "Version", app->status.app_version);
     staff_sync(app, ui, f, &info);
+    staff_registrations(app, ui, f);
     heading(ui, f, S(app, DK_S_RECENT_LOG));
     static char lines[20][DK_LOG_LINE_MAX];
     int n = dk_log_recent(lines, 20);
@@ -1645,6 +1788,48 @@ static void more_time_dialog(dk_app *app, dk_ui *ui, dk_rect vp)
                      "continue", DK_BUTTON_PRIMARY, 0)) {
         app->warning = 0;
         app->last_input = app->now;
+    }
+    dk_ui_modal_end(ui);
+}
+
+/* "Delete refused registrations": says how many, that nobody will ever get them, and asks. */
+static void refused_dialog(dk_app *app, dk_ui *ui, dk_rect vp)
+{
+    const dk_metrics *m = dk_ui_metrics(ui);
+    int w = vp.w - 2 * m->margin_px, pad = m->unit_px * 2, gap = m->gap_px;
+    const char *title = S(app, DK_S_REFUSED_DELETE);
+    char body[512];
+    dk_err cut = dk_i18n_format_count(app->lang, DK_S_REFUSED_DELETE_CONFIRM,
+                                      (long)app->refused.refused, body, sizeof body);
+    (void)cut; /* a cut text is still fit to show */
+    int th = dk_ui_text_height(ui, w - 2 * pad, DK_UI_FONT(DK_FONT_H2, DK_UI_BOLD), title);
+    int bh = dk_ui_text_height(ui, w - 2 * pad, DK_UI_FONT(DK_FONT_BODY, 0), body);
+    int button_h = bar_button_h(m);
+    int h = pad + th + m->unit_px + bh + 2 * m->unit_px + button_h + pad;
+    dk_rect r = {vp.x + m->margin_px, vp.y + vp.h - h - m->margin_px, w, h};
+    if (dk_ui_modal_begin(ui, r, title))
+        app->refused_confirm = 0; /* a tap outside cancels */
+    dk_ui_fill(ui, r, dk_ui_color(ui, DK_C_DIALOG_BG), m->radius_px);
+    dk_ui_outline(ui, r, dk_ui_color(ui, DK_C_OUTLINE), m->radius_px, m->outline_px);
+    int y = r.y + pad;
+    y += dk_ui_text_block(ui, (dk_rect){r.x + pad, y, w - 2 * pad, th},
+                          DK_UI_FONT(DK_FONT_H2, DK_UI_BOLD), dk_ui_color(ui, DK_C_TEXT),
+                          DK_ALIGN_LEFT, DK_EL_HEADING, title);
+    y += m->unit_px;
+    y += dk_ui_text_block(ui, (dk_rect){r.x + pad, y, w - 2 * pad, bh}, DK_UI_FONT(DK_FONT_BODY, 0),
+                          dk_ui_color(ui, DK_C_TEXT), DK_ALIGN_LEFT, DK_EL_TEXT, body);
+    y += 2 * m->unit_px;
+    /* Cancel first, where the eye starts; deleting is the deliberate second button. */
+    int half = (w - 2 * pad - gap) / 2;
+    if (dk_ui_button(ui, (dk_rect){r.x + pad, y, half, button_h}, S(app, DK_S_CANCEL),
+                     "staff:refused-delete-cancel", DK_BUTTON_SECONDARY, 0))
+        app->refused_confirm = 0;
+    if (dk_ui_button(ui, (dk_rect){r.x + pad + half + gap, y, half, button_h},
+                     S(app, DK_S_DELETE_FOR_GOOD), "staff:refused-delete-confirm",
+                     DK_BUTTON_PRIMARY, 0)) {
+        app->refused_confirm = 0;
+        if (app->refused_fn)
+            refused_act(app, DK_APP_REFUSED_DELETE);
     }
     dk_ui_modal_end(ui);
 }
@@ -1827,6 +2012,10 @@ static void overlays(dk_app *app, dk_ui *ui, dk_rect vp, int bar_h)
         a11y_panel(app, ui, vp, bar_h);
     if (app->pin_open)
         pin_dialog(app, ui, vp);
+    if (app->stack[app->depth - 1].screen != DK_SCREEN_STAFF)
+        app->refused_confirm = 0; /* staff left: the question is no longer theirs to answer */
+    if (app->refused_confirm)
+        refused_dialog(app, ui, vp);
     if (app->warning)
         more_time_dialog(app, ui, vp);
 }
@@ -1845,6 +2034,7 @@ void dk_app_frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms
 static void frame(dk_app *app, dk_ui *ui, int width, int height, uint32_t now_ms)
 {
     app->now = now_ms;
+    app->redraw = 0;
     if (!app->last_input)
         app->last_input = now_ms;
     if (dk_ui_had_input(ui)) {
@@ -1993,6 +2183,8 @@ long dk_app_next_wakeup(const dk_app *app, uint32_t now_ms)
     dk_screen screen = app->stack[app->depth - 1].screen;
     if (app->speech_armed)
         return 0; /* the frame to read aloud */
+    if (app->redraw)
+        return 0; /* the outcome of what staff just did */
     if (screen == DK_SCREEN_ATTRACT) {
         if (is_night(app)) /* nothing moves; look again at the next full hour */
             return (long)(3600 - wall_now(app) % 3600) * 1000;

@@ -91,6 +91,56 @@ void dk_app_set_submit(dk_app *app, dk_app_submit_fn fn, void *ctx);
 /* 1 once after staff tapped "Sync now" (then 0 until the next tap); for the sync worker. */
 int dk_app_take_sync_request(dk_app *app);
 
+/* Registrations the hub refused, kept sealed on the kiosk (the outbox's quarantine). The kiosk
+ * cannot read them, so staff see only counts, causes and dates, and may send them all again or
+ * delete them all. The kiosk glue reads its outbox and hands the figures over here, as for the
+ * sync view; the UI never touches the outbox itself. */
+typedef enum dk_app_refusal {
+    DK_APP_REFUSED_MALFORMED,  /* the hub answered 400 */
+    DK_APP_REFUSED_KEY_REUSED, /* 409: the idempotency key came before with other bytes */
+    DK_APP_REFUSED_TOO_LARGE,  /* 413 */
+    DK_APP_REFUSED_BY_HUB,     /* another status from the hub */
+    DK_APP_REFUSED_DAMAGED,    /* found damaged in the kiosk's own outbox */
+    DK_APP_REFUSED_OTHER       /* any other reason */
+} dk_app_refusal;
+
+#define DK_APP_REFUSED_GROUPS 6 /* [lines] at most on the staff screen */
+
+typedef struct dk_app_refused_view {
+    long long refused; /* registrations refused, in all groups */
+    int groups;        /* 0 .. DK_APP_REFUSED_GROUPS */
+    struct {
+        dk_app_refusal why;
+        long long count;
+        long long newest; /* unix s: when the latest of them was refused */
+    } group[DK_APP_REFUSED_GROUPS];
+} dk_app_refused_view;
+
+/* The outbox's latest figures; *v is copied (groups beyond DK_APP_REFUSED_GROUPS are ignored).
+ * Until the first call the staff screen shows no refused registrations. */
+void dk_app_set_refused_view(dk_app *app, const dk_app_refused_view *v);
+
+typedef enum dk_app_refused_action {
+    DK_APP_REFUSED_SEND_AGAIN = 1, /* "Send refused again": back to the outbox, sent again */
+    DK_APP_REFUSED_DELETE          /* "Delete refused registrations", after the confirmation */
+} dk_app_refused_action;
+
+/* Does what staff chose, on the UI thread, while the frame is built: it must return promptly
+ * and never wait for the sync worker (kiosk_signup uses the UI thread's own outbox connection,
+ * whose transactions wait only for the worker's short ones). expected is the number of refused
+ * registrations the screen showed (and, for DELETE, the confirmation named); DELETE must change
+ * nothing and return DK_ERR_EXISTS when the outbox holds another number. On DK_OK *done is how
+ * many were sent again or deleted. Any error means nothing changed. The function logs what
+ * happened (never personal data) and hands the new figures over with dk_app_set_refused_view().
+ */
+typedef dk_err (*dk_app_refused_fn)(void *ctx, dk_app_refused_action action, long long expected,
+                                    long long *done);
+
+/* Who acts on refused registrations. Until it is set (or after fn NULL) the staff screen shows
+ * the figures without the two buttons (no button that cannot work). ctx is borrowed and must
+ * outlive the app (or the next call). */
+void dk_app_set_refused_handler(dk_app *app, dk_app_refused_fn fn, void *ctx);
+
 /* Speech output ("read aloud", EN 301 549 5.1.3). The kiosk says whether it can speak; only
  * then does the accessibility panel offer "Read aloud". After each frame the kiosk asks what to
  * do: START means read this frame's screen (dk_speech_text over its elements, in the app's

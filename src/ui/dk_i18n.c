@@ -263,6 +263,86 @@ static const char *const strings[DK_S_COUNT][DK_LANG_COUNT] = {
     [DK_S_SYNC_RUNNING] = {"Abgleich läuft …", "Sync running…", "Eşitleme sürüyor…"},
     [DK_S_SYNC_NOT_CONFIGURED] = {"Abgleich nicht eingerichtet", "Sync not configured",
                                   "Eşitleme ayarlanmamış"},
+    [DK_S_REGISTRATIONS] = {"Anmeldungen", "Registrations", "Kayıtlar"},
+    [DK_S_REGISTRATIONS_REFUSED] = {"Von der Zentrale abgelehnte Anmeldungen",
+                                    "Registrations refused by the hub",
+                                    "Merkezin reddettiği kayıtlar"},
+    [DK_S_REFUSED_MALFORMED] = {"{n} von der Zentrale als fehlerhaft abgelehnt (HTTP 400)",
+                                "{n} refused by the hub as malformed (HTTP 400)",
+                                "{n} kayıt merkez tarafından hatalı olduğu için reddedildi "
+                                "(HTTP 400)"},
+    [DK_S_REFUSED_KEY_REUSED] = {"{n} von der Zentrale abgelehnt: Schlüssel schon für eine andere "
+                                 "Anmeldung benutzt (HTTP 409)",
+                                 "{n} refused by the hub: key already used for another "
+                                 "registration (HTTP 409)",
+                                 "{n} kayıt merkez tarafından reddedildi: anahtar başka bir kayıt "
+                                 "için kullanılmış (HTTP 409)"},
+    [DK_S_REFUSED_TOO_LARGE] = {"{n} von der Zentrale als zu groß abgelehnt (HTTP 413)",
+                                "{n} refused by the hub as too large (HTTP 413)",
+                                "{n} kayıt merkez tarafından çok büyük olduğu için reddedildi "
+                                "(HTTP 413)"},
+    [DK_S_REFUSED_BY_HUB_OTHER] = {"{n} von der Zentrale aus einem anderen Grund abgelehnt",
+                                   "{n} refused by the hub for another reason",
+                                   "{n} kayıt merkez tarafından başka bir nedenle reddedildi"},
+    [DK_S_REFUSED_DAMAGED] = {"{n} auf diesem Kiosk beschädigt und beiseitegelegt",
+                              "{n} damaged on this kiosk and set aside",
+                              "{n} kayıt bu kioskta hasar gördü ve ayrıldı"},
+    [DK_S_REFUSED_OTHER] = {"{n} aus einem anderen Grund beiseitegelegt",
+                            "{n} set aside for another reason",
+                            "{n} kayıt başka bir nedenle ayrıldı"},
+    [DK_S_REFUSED_NEWEST] = {"zuletzt {n}", "latest {n}", "en son {n}"},
+    [DK_S_REFUSED_HINT] =
+        {"Abgelehnte Anmeldungen bleiben verschlüsselt auf diesem Kiosk; hier kann sie niemand "
+         "lesen. Senden Sie sie erneut, wenn die Zentrale den Fehler behoben hat, oder löschen "
+         "Sie sie.",
+         "Refused registrations stay encrypted on this kiosk; nobody can read them here. Send "
+         "them again once the hub has been fixed, or delete them.",
+         "Reddedilen kayıtlar bu kioskta şifreli kalır; burada kimse onları okuyamaz. Merkezdeki "
+         "sorun giderildiğinde onları yeniden gönderin ya da silin."},
+    [DK_S_REFUSED_SEND_AGAIN] = {"Abgelehnte erneut senden", "Send refused again",
+                                 "Reddedilenleri yeniden gönder"},
+    [DK_S_REFUSED_DELETE] = {"Abgelehnte Anmeldungen löschen", "Delete refused registrations",
+                             "Reddedilen kayıtları sil"},
+    [DK_S_REFUSED_DELETE_CONFIRM] =
+        {"{n} abgelehnte Anmeldungen endgültig löschen? Sie lassen sich nicht wiederherstellen: "
+         "Niemand, auch nicht die Zentrale, erhält sie dann noch.",
+         "Delete {n} refused registrations for good? They cannot be recovered: nobody, not even "
+         "the hub, will ever receive them.",
+         "{n} reddedilen kayıt kalıcı olarak silinsin mi? Geri getirilemezler: merkez dahil hiç "
+         "kimse onları artık alamaz."},
+    [DK_S_REFUSED_DELETE_CONFIRM_ONE] =
+        {"{n} abgelehnte Anmeldung endgültig löschen? Sie lässt sich nicht wiederherstellen: "
+         "Niemand, auch nicht die Zentrale, erhält sie dann noch.",
+         "Delete {n} refused registration for good? It cannot be recovered: nobody, not even "
+         "the hub, will ever receive it.",
+         "{n} reddedilen kayıt kalıcı olarak silinsin mi? Geri getirilemez: merkez dahil hiç "
+         "kimse onu artık alamaz."},
+    [DK_S_DELETE_FOR_GOOD] = {"Endgültig löschen", "Delete for good", "Kalıcı olarak sil"},
+    [DK_S_REFUSED_RELEASED] = {"{n} abgelehnte Anmeldungen werden erneut gesendet.",
+                               "{n} refused registrations will be sent again.",
+                               "{n} reddedilen kayıt yeniden gönderilecek."},
+    [DK_S_REFUSED_RELEASED_ONE] = {"{n} abgelehnte Anmeldung wird erneut gesendet.",
+                                   "{n} refused registration will be sent again.",
+                                   "{n} reddedilen kayıt yeniden gönderilecek."},
+    [DK_S_REFUSED_DELETED] = {"{n} abgelehnte Anmeldungen wurden gelöscht.",
+                              "{n} refused registrations were deleted.",
+                              "{n} reddedilen kayıt silindi."},
+    [DK_S_REFUSED_DELETED_ONE] = {"{n} abgelehnte Anmeldung wurde gelöscht.",
+                                  "{n} refused registration was deleted.",
+                                  "{n} reddedilen kayıt silindi."},
+    [DK_S_REFUSED_CHANGED] =
+        {"Inzwischen wurden weitere Anmeldungen abgelehnt. Es wurde nichts gelöscht; bitte prüfen "
+         "Sie die Zahlen und versuchen Sie es noch einmal.",
+         "More registrations were refused in the meantime. Nothing was deleted; please check the "
+         "numbers and try again.",
+         "Bu arada başka kayıtlar da reddedildi. Hiçbir şey silinmedi; lütfen sayıları kontrol "
+         "edip tekrar deneyin."},
+    [DK_S_REFUSED_FAILED] = {"Das hat nicht geklappt; es wurde nichts geändert. Einzelheiten "
+                             "stehen unten in den letzten Meldungen.",
+                             "That did not work; nothing was changed. The details are in the "
+                             "recent log below.",
+                             "Bu işlem olmadı; hiçbir şey değiştirilmedi. Ayrıntılar aşağıdaki "
+                             "son kayıtlarda."},
 
     [DK_S_TIME_NOW] = {"jetzt", "now", "şimdi"},
     [DK_S_TIME_JUST_NOW] = {"gerade eben", "just now", "az önce"},
@@ -313,6 +393,9 @@ static const struct {
     {DK_S_NEED_MORE_TIME_BODY, DK_S_NEED_MORE_TIME_BODY_ONE},
     {DK_S_IN_DAYS, DK_S_IN_DAYS_ONE},
     {DK_S_DAYS_AGO, DK_S_DAYS_AGO_ONE},
+    {DK_S_REFUSED_DELETE_CONFIRM, DK_S_REFUSED_DELETE_CONFIRM_ONE},
+    {DK_S_REFUSED_RELEASED, DK_S_REFUSED_RELEASED_ONE},
+    {DK_S_REFUSED_DELETED, DK_S_REFUSED_DELETED_ONE},
 };
 
 #define PLACEHOLDER "{n}"

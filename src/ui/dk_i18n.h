@@ -185,6 +185,28 @@ typedef enum dk_string_id {
     DK_S_SYNC_NOW,
     DK_S_SYNC_RUNNING,
     DK_S_SYNC_NOT_CONFIGURED,
+    /* staff screen: registrations, and those the hub refused (kept sealed in the quarantine) */
+    DK_S_REGISTRATIONS,
+    DK_S_REGISTRATIONS_REFUSED,
+    DK_S_REFUSED_MALFORMED,          /* {n}: how many (dk_i18n_format_count); the hub said 400 */
+    DK_S_REFUSED_KEY_REUSED,         /* {n}: ... 409 */
+    DK_S_REFUSED_TOO_LARGE,          /* {n}: ... 413 */
+    DK_S_REFUSED_BY_HUB_OTHER,       /* {n}: ... another status */
+    DK_S_REFUSED_DAMAGED,            /* {n}: ... found damaged on the kiosk */
+    DK_S_REFUSED_OTHER,              /* {n}: ... any other reason */
+    DK_S_REFUSED_NEWEST,             /* {n}: when the latest of a group was refused (staff time) */
+    DK_S_REFUSED_HINT,               /* what refused records are and what staff can do */
+    DK_S_REFUSED_SEND_AGAIN,         /* button */
+    DK_S_REFUSED_DELETE,             /* button; opens the confirmation */
+    DK_S_REFUSED_DELETE_CONFIRM,     /* {n}: how many (dk_i18n_format_count) */
+    DK_S_REFUSED_DELETE_CONFIRM_ONE, /* ... the form for exactly one */
+    DK_S_DELETE_FOR_GOOD,            /* the confirmation's button */
+    DK_S_REFUSED_RELEASED,           /* {n}: afterwards, how many go again (dk_i18n_format_count) */
+    DK_S_REFUSED_RELEASED_ONE,       /* ... the form for exactly one */
+    DK_S_REFUSED_DELETED,            /* {n}: afterwards, how many were deleted */
+    DK_S_REFUSED_DELETED_ONE,        /* ... the form for exactly one */
+    DK_S_REFUSED_CHANGED,            /* more were refused since staff looked: nothing deleted */
+    DK_S_REFUSED_FAILED,             /* the outbox failed: nothing changed */
     /* relative times (dk_i18n_format_relative) */
     DK_S_TIME_NOW,
     DK_S_TIME_JUST_NOW,
