@@ -651,6 +651,9 @@ static int run(kiosk *k)
             if (shot)
                 kiosk_script_screenshot_done(script, err);
             dirty = 0;
+            /* The frame may have asked for a sync ("Sync now" is seen while the frame is
+             * built, after the events were handled): pass it on now, not at the next touch. */
+            kiosk_sync_poll(k->sync);
             if (dk_app_screen(k->app) != drawn_screen || dk_app_nav_depth(k->app) != drawn_depth) {
                 drawn_screen = dk_app_screen(k->app);
                 drawn_depth = dk_app_nav_depth(k->app);
