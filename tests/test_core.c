@@ -9,7 +9,12 @@
 #include "dk_log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_every_error_code_has_a_text(void **state)
 {
@@ -97,6 +102,60 @@ static void test_log_ring_keeps_the_newest_lines_in_order(void **state)
     assert_int_equal(dk_log_level_parse("loud", &lvl), DK_ERR_INVALID);
 }
 
+/* Logs a warning and an error with stderr sent to a file; returns what was written there. */
+static char *log_to_file(const char *journal_stream_value, int match_stderr)
+{
+    char *dir = dkt_mkdtemp("log");
+    char path[4096], text_path[4096];
+    snprintf(path, sizeof path, "%s/stderr", dir);
+    snprintf(text_path, sizeof text_path, "%s", path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    char value[64];
+    if (match_stderr)
+        snprintf(value, sizeof value, "%llu:%llu", (unsigned long long)st.st_dev,
+                 (unsigned long long)st.st_ino);
+    else
+        snprintf(value, sizeof value, "%s", journal_stream_value);
+    setenv("JOURNAL_STREAM", value, 1);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(fd, STDERR_FILENO) >= 0);
+    close(fd);
+    dk_log_setup("test", DK_LOG_INFO, 1, 0);
+    dk_warn("disk nearly full");
+    dk_error("cannot open the database");
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    unsetenv("JOURNAL_STREAM");
+    dk_log_setup("test", DK_LOG_INFO, 0, 0);
+    FILE *f = fopen(text_path, "r");
+    assert_non_null(f);
+    static char text[1024];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    dkt_rmdir(dir);
+    return text;
+}
+
+static void test_log_gives_the_journal_priorities(void **state)
+{
+    /* systemd's stream: "<N>" prefixes (4 warning, 3 error) and no second time stamp. */
+    const char *t = log_to_file(NULL, 1);
+    assert_non_null(strstr(t, "<4>warn  disk nearly full\n"));
+    assert_non_null(strstr(t, "<3>error cannot open the database\n"));
+    /* Another stream (stderr redirected elsewhere): plain lines with the time. */
+    t = log_to_file("1:2", 0);
+    assert_null(strstr(t, "<4>"));
+    assert_non_null(strstr(t, " warn  disk nearly full\n"));
+    assert_true(t[0] >= '1' && t[0] <= '9'); /* the date first */
+}
+
 static void test_fault_point_fails_exactly_the_armed_step(void **state)
 {
     dk_fault_arm(3, DK_FAULT_FAIL);
@@ -132,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_buffer_formats_long_text),
         cmocka_unit_test(test_arena_respects_its_budget_and_resets),
         cmocka_unit_test(test_log_ring_keeps_the_newest_lines_in_order),
+        cmocka_unit_test(test_log_gives_the_journal_priorities),
         cmocka_unit_test(test_fault_point_fails_exactly_the_armed_step),
         cmocka_unit_test(test_vocabulary_round_trips),
     };
