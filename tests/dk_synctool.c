@@ -5,6 +5,7 @@
  *   dk-synctool pub KEYFILE                    prints the public key of KEYFILE
  *   dk-synctool release CONTENT_DIR OUT_DIR --key KEYFILE --version V [--ts-version N]
  *               [--issued T] [--expires T] [--ts-issued T] [--ts-expires T] [--next-key HEX]...
+ *               [--registration-key HEX]
  *       packs CONTENT_DIR as release V into OUT_DIR (export-static layout: timestamp.signed,
  *       manifests/V.signed, objects/); OUT_DIR may already hold other releases. T is a UTC time
  *       or +N/-N seconds from now. Defaults: issued -60, expires +1 year, timestamp issued -60,
@@ -58,6 +59,7 @@ typedef struct args {
     char issued[32], expires[32], ts_issued[32], ts_expires[32];
     const char *next_keys[DK_SIGN_MAX_KEYS];
     int nnext;
+    const char *registration_key; /* the manifest's registration_key, or NULL */
     const char *release_dirs[16];
     int nrel;
     const char *bundle;
@@ -97,6 +99,8 @@ static int parse_opts(int argc, char **argv, int from, args *a)
             bad = parse_time(v, a->ts_expires);
         else if (strcmp(o, "--next-key") == 0 && a->nnext < DK_SIGN_MAX_KEYS)
             a->next_keys[a->nnext++] = v;
+        else if (strcmp(o, "--registration-key") == 0)
+            a->registration_key = v;
         else if (strcmp(o, "--release-dir") == 0 && a->nrel < 16)
             a->release_dirs[a->nrel++] = v;
         else if (strcmp(o, "--bundle") == 0)
@@ -189,6 +193,14 @@ static int cmd_release(const char *content, const char *out_dir, const args *a)
             return 2;
         }
         m->key_count++;
+    }
+    if (a->registration_key) {
+        if (strlen(a->registration_key) != 64 ||
+            dk_hex_decode(a->registration_key, m->registration_key, 32)) {
+            fprintf(stderr, "dk-synctool: --registration-key is not 64 hex digits\n");
+            return 2;
+        }
+        m->has_registration_key = 1;
     }
     char *json = NULL, *env = NULL;
     size_t jlen = 0, elen = 0;

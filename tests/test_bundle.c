@@ -66,7 +66,45 @@ static void test_manifest_parsing_is_strict(void **state)
     expect_refused("\"image/png\"", "\"text/html\"", "'mime'");
     expect_refused("\"length\":20", "\"length\":99999999999", "an image of");
     expect_refused("{\"format\"", "[{\"format\"", "");
+    expect_refused("\"schema\":1", "\"registration_key\":\"" H1 "x\",\"schema\":1",
+                   "'registration_key' must be 64 lower-case hex");
+    expect_refused("\"schema\":1", "\"registration_key\":\"ABCD\",\"schema\":1",
+                   "'registration_key' must be 64 lower-case hex");
+    expect_refused("\"schema\":1", "\"registration_key\":[],\"schema\":1",
+                   "'registration_key' must be 64 lower-case hex");
+    /* all zeros: crypto_box_seal refuses it, so every registration would fail */
+    expect_refused("\"schema\":1",
+                   "\"registration_key\":\"0000000000000000000000000000000000000000000000000000"
+                   "000000000000\",\"schema\":1",
+                   "not a usable X25519 public key");
     expect_refused("\"objects\":[", "\"objects\":[],\"x\":[", "");
+}
+
+/* A manifest naming the hub's registration key keeps it through a round trip; an older one
+ * without it stays valid. */
+static void test_the_registration_key_is_optional_and_round_trips(void **state)
+{
+    /* a usable X25519 public key */
+    const char *key = "2fe57da347cd62431528daac5fbb290730fff684afc4cfc2ed90995f58cb3b74";
+    char text[2048];
+    const char *at = strstr(good, "\"schema\"");
+    snprintf(text, sizeof text, "%.*s\"registration_key\":\"%s\",%s", (int)(at - good), good, key,
+             at);
+    dk_manifest *m = NULL;
+    assert_int_equal(dk_manifest_parse(text, strlen(text), &m), DK_OK);
+    assert_true(m->has_registration_key);
+    char hex[65];
+    dk_hex_encode(m->registration_key, 32, hex);
+    assert_string_equal(hex, key);
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(dk_manifest_serialize(m, &out, &len), DK_OK);
+    assert_string_equal(out, text); /* canonical: sorted between objects and schema */
+    free(out);
+    dk_manifest_free(m);
+    assert_int_equal(dk_manifest_parse(good, strlen(good), &m), DK_OK);
+    assert_false(m->has_registration_key);
+    dk_manifest_free(m);
 }
 
 static void test_duplicate_keys_and_garbage_are_refused(void **state)
@@ -202,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_manifest_round_trips_to_identical_bytes),
         cmocka_unit_test(test_manifest_parsing_is_strict),
         cmocka_unit_test(test_duplicate_keys_and_garbage_are_refused),
+        cmocka_unit_test(test_the_registration_key_is_optional_and_round_trips),
         cmocka_unit_test(test_object_verify_catches_missing_short_and_corrupt_files),
         cmocka_unit_test(test_first_start_installs_the_bundle_and_later_starts_keep_it),
         cmocka_unit_test(test_a_damaged_database_is_rebuilt_from_the_bundle),

@@ -370,6 +370,7 @@ static void test_a_schema_1_hub_db_gets_the_registration_tables(void **state)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE registration_groups; DROP TABLE registrations; "
+                                  "ALTER TABLE heartbeats DROP COLUMN registration_key; "
                                   "PRAGMA user_version=1;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -378,11 +379,11 @@ static void test_a_schema_1_hub_db_gets_the_registration_tables(void **state)
     assert_int_equal(count_rows(&t, "registrations"), 0);
     hub_site_close(t.site);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=3;", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=4;", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     t.site = NULL;
     assert_int_equal(hub_site_open(&t.cfg, 1, &t.site), DK_ERR_DB);
-    assert_non_null(strstr(dk_error_detail(), "schema 3"));
+    assert_non_null(strstr(dk_error_detail(), "schema 4"));
     hubt_teardown(&t);
 }
 

@@ -15,6 +15,7 @@
 #include "dk_sync.h"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <string.h>
@@ -324,6 +325,104 @@ static void test_a_release_can_hand_over_to_a_new_key(void **state)
     world_free(&w);
 }
 
+/* The key sync.db holds for sealing ("" if none). */
+static void stored_regkey(const world *w, char hex[65])
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/sync.db", w->data);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT key FROM registration_key WHERE id = 1", -1, &q, NULL),
+        SQLITE_OK);
+    hex[0] = '\0';
+    if (sqlite3_step(q) == SQLITE_ROW)
+        snprintf(hex, 65, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+static void x25519_hex(char hex[65])
+{
+    unsigned char pk[32], sk[32];
+    crypto_box_keypair(pk, sk);
+    dk_hex_encode(pk, 32, hex);
+}
+
+static void expect_sealing_key(dk_sync *s, const char *want, int want_from_release)
+{
+    unsigned char key[32];
+    int from_release = -1;
+    assert_int_equal(dk_sync_registration_key(s, key, &from_release), DK_OK);
+    char hex[65];
+    dk_hex_encode(key, 32, hex);
+    assert_string_equal(hex, want);
+    assert_int_equal(from_release, want_from_release);
+}
+
+static void test_a_release_naming_a_registration_key_changes_the_sealing_key_at_once(void **state)
+{
+    world w;
+    world_init(&w);
+    char k1[65], k2[65], k3[65], arg[128], hex[65];
+    x25519_hex(k1);
+    x25519_hex(k2);
+    x25519_hex(k3);
+    snprintf(w.cfg.registration_pubkey, sizeof w.cfg.registration_pubkey, "%s", k1);
+    release(&w, 1, NULL); /* an older hub: no registration_key */
+    serve(&w, NULL);
+    dk_sync *s = NULL;
+    assert_int_equal(dk_sync_new(&w.cfg, NULL, &s), DK_OK);
+    expect_sealing_key(s, k1, 0);
+    assert_int_equal(dk_sync_run_cycle(s), DK_OK);
+    expect_sealing_key(s, k1, 0); /* the setting, as long as no release names one */
+    stored_regkey(&w, hex);
+    assert_string_equal(hex, "");
+    /* Release 2 names key 2: the running sync seals to it after the cycle, no restart. */
+    snprintf(arg, sizeof arg, "--registration-key %s", k2);
+    release(&w, 2, arg);
+    assert_int_equal(dk_sync_run_cycle(s), DK_OK);
+    assert_int_equal(installed(&w), 2);
+    expect_sealing_key(s, k2, 1);
+    stored_regkey(&w, hex);
+    assert_string_equal(hex, k2);
+    dk_sync_free(s);
+    /* A restart keeps it (sync.db), also without or with a broken setting. */
+    assert_int_equal(dk_sync_new(&w.cfg, NULL, &s), DK_OK);
+    expect_sealing_key(s, k2, 1);
+    dk_sync_free(s);
+    snprintf(w.cfg.registration_pubkey, sizeof w.cfg.registration_pubkey, "not-a-key");
+    assert_int_equal(dk_sync_new(&w.cfg, NULL, &s), DK_OK);
+    expect_sealing_key(s, k2, 1);
+    /* A later release without the field leaves it as it is. */
+    release(&w, 3, NULL);
+    assert_int_equal(dk_sync_run_cycle(s), DK_OK);
+    assert_int_equal(installed(&w), 3);
+    expect_sealing_key(s, k2, 1);
+    /* A manifest naming a key the kiosk cannot seal to is refused as a whole. */
+    snprintf(arg, sizeof arg, "--registration-key %064d", 0);
+    release(&w, 4, arg);
+    assert_int_not_equal(dk_sync_run_cycle(s), DK_OK);
+    assert_int_equal(installed(&w), 3);
+    expect_sealing_key(s, k2, 1);
+    snprintf(arg, sizeof arg, "--registration-key %s", k3);
+    release(&w, 5, arg);
+    assert_int_equal(dk_sync_run_cycle(s), DK_OK);
+    expect_sealing_key(s, k3, 1);
+    dk_sync_free(s);
+    /* Neither a setting nor a release: none, said plainly. */
+    char *other = dkt_mkdtemp("sync-nokey");
+    snprintf(w.cfg.data_dir, sizeof w.cfg.data_dir, "%s", other);
+    assert_int_equal(dk_sync_new(&w.cfg, NULL, &s), DK_OK);
+    unsigned char key[32];
+    assert_int_equal(dk_sync_registration_key(s, key, NULL), DK_ERR_NOTFOUND);
+    assert_int_equal(dk_sync_registration_key(NULL, key, NULL), DK_ERR_NOTFOUND);
+    dk_sync_free(s);
+    dkt_rmdir(other);
+    world_free(&w);
+}
+
 static void test_the_rollback_floor_survives_a_lost_sync_db(void **state)
 {
     world w;
@@ -502,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_the_schedule_has_jitter_and_backs_off),
         cmocka_unit_test(test_settings_that_cannot_work_are_refused_in_plain_words),
         cmocka_unit_test(test_a_cycle_installs_a_release_and_keeps_its_state),
+        cmocka_unit_test(test_a_release_naming_a_registration_key_changes_the_sealing_key_at_once),
         cmocka_unit_test(test_a_full_disk_during_download_keeps_the_old_release),
         cmocka_unit_test(test_the_time_floor_beats_a_clock_at_1970),
         cmocka_unit_test(test_a_release_can_hand_over_to_a_new_key),

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,6 +90,28 @@ static dk_err parse_keys(json_t *keys, dk_manifest *m)
     return DK_OK;
 }
 
+/* The optional "registration_key": one X25519 public key as 64 lower-case hex digits. A key that
+ * crypto_box_seal refuses (all zeros, a point of small order) would make every registration
+ * fail after the visitor typed it: such a manifest is refused as a whole. */
+static dk_err parse_registration_key(json_t *v, dk_manifest *m)
+{
+    if (!v)
+        return DK_OK;
+    const char *hex = json_string_value(v);
+    if (!hex || strlen(hex) != 2 * DK_REGISTRATION_KEY_BYTES || !dk_sha256_hex_valid(hex) ||
+        dk_hex_decode(hex, m->registration_key, DK_REGISTRATION_KEY_BYTES) != DK_OK)
+        return dk_error_set(DK_ERR_INVALID,
+                            "manifest: 'registration_key' must be 64 lower-case hex digits");
+    _Static_assert(DK_REGISTRATION_KEY_BYTES == crypto_box_PUBLICKEYBYTES, "X25519 key size");
+    unsigned char probe[crypto_box_SEALBYTES + 1];
+    const unsigned char one = 0;
+    if (crypto_box_seal(probe, &one, 1, m->registration_key) != 0)
+        return dk_error_set(DK_ERR_INVALID,
+                            "manifest: 'registration_key' is not a usable X25519 public key");
+    m->has_registration_key = 1;
+    return DK_OK;
+}
+
 static int cmp_hash(const void *a, const void *b)
 {
     return strcmp(((const dk_object *)a)->hash, ((const dk_object *)b)->hash);
@@ -96,8 +119,9 @@ static int cmp_hash(const void *a, const void *b)
 
 dk_err dk_manifest_parse(const char *json, size_t len, dk_manifest **out)
 {
-    static const char *const top_keys[] = {"format", "schema", "version", "issued",
-                                           "expires", "objects", "keys", NULL};
+    static const char *const top_keys[] = {"format", "schema",           "version",
+                                           "issued", "expires",          "objects",
+                                           "keys",   "registration_key", NULL};
     static const char *const obj_keys[] = {"role", "hash", "length", "mime", NULL};
     *out = NULL;
     if (len > DK_LIMIT_MANIFEST)
@@ -141,7 +165,8 @@ dk_err dk_manifest_parse(const char *json, size_t len, dk_manifest **out)
     if ((err = copy_time(root, "issued", m->issued, sizeof m->issued)) ||
         (err = copy_time(root, "expires", m->expires, sizeof m->expires)))
         goto done;
-    if ((err = parse_keys(json_object_get(root, "keys"), m)))
+    if ((err = parse_keys(json_object_get(root, "keys"), m)) ||
+        (err = parse_registration_key(json_object_get(root, "registration_key"), m)))
         goto done;
     json_t *objects = json_object_get(root, "objects");
     if (!json_is_array(objects) || json_array_size(objects) == 0) {
@@ -280,6 +305,11 @@ dk_err dk_manifest_serialize(const dk_manifest *m, char **out, size_t *len)
             bad |= json_array_append_new(keys, json_string(hex));
         }
         bad |= json_object_set_new(root, "keys", keys);
+    }
+    if (m->has_registration_key) {
+        char hex[2 * DK_REGISTRATION_KEY_BYTES + 1];
+        dk_hex_encode(m->registration_key, DK_REGISTRATION_KEY_BYTES, hex);
+        bad |= json_object_set_new(root, "registration_key", json_string(hex));
     }
     for (size_t i = 0; i < m->count && !bad; i++) {
         const dk_object *o = &m->objects[i];

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define DK_REGISTRATION_KEY_BYTES 32 /* an X25519 public key (crypto_box_PUBLICKEYBYTES) */
+
 typedef enum dk_object_role {
     DK_ROLE_CONTENT, /* the content document (exactly one per manifest) */
     DK_ROLE_MEDIA    /* an image */
@@ -31,13 +33,19 @@ typedef struct dk_manifest {
      * key_count 0: the manifest names none ("keys" absent). */
     unsigned char keys[DK_SIGN_MAX_KEYS][DK_SIGN_PUBLIC_BYTES];
     size_t key_count;
+    /* The hub's X25519 registration public key that kiosks seal new registrations to from this
+     * release on (docs/protocol.md, "registration_key"); valid if has_registration_key (0: the
+     * manifest names none, as older hubs' manifests). */
+    unsigned char registration_key[DK_REGISTRATION_KEY_BYTES];
+    int has_registration_key;
 } dk_manifest;
 
 #define DK_BUNDLE_MANIFEST "manifest.json"
 #define DK_BUNDLE_OBJECTS "objects"
 
 /* Parses a manifest strictly: known fields only, types checked, hashes valid, exactly one content
- * object, no duplicate hashes, lengths within the limits of dk_content.h. On success *out is a new
+ * object, no duplicate hashes, lengths within the limits of dk_content.h, a registration_key (if
+ * any) 64 lower-case hex digits of a key crypto_box_seal can use. On success *out is a new
  * manifest (free with dk_manifest_free). On error *out is NULL and the detail says what is wrong. */
 dk_err dk_manifest_parse(const char *json, size_t len, dk_manifest **out) DK_MUST_CHECK;
 

@@ -56,8 +56,8 @@
     X(INT, sync_cycle_deadline_s, 1800, 10, 86400, "s", "Longest time one sync cycle may take")   \
     X(INT, sync_max_object_mb, 64, 1, 4096, "MiB", "Largest file the kiosk downloads")            \
     X(STR, registration_pubkey, "", 0, 0, "",                                                      \
-      "The hub's key that registrations are sealed to: 64 hex digits (district-hub device add); "  \
-      "empty: no sign-up")                                                                         \
+      "The hub's key that registrations are sealed to until a release names one: 64 hex digits "   \
+      "(district-hub device add); empty: no sign-up before such a release")                        \
     X(INT, registration_max_records, 100000, 1, 1000000, "records",                               \
       "Most registrations kept waiting for upload or refused by the hub; then sign-up pauses")    \
     X(INT, registration_max_mb, 128, 1, 4096, "MiB",                                               \

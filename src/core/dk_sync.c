@@ -43,6 +43,8 @@ struct dk_sync {
     char bundle_dir[PATH_MAX_];
     char app_version[32];
     dk_sign_keyring config_keys;
+    unsigned char config_regkey[DK_OUTBOX_HUB_KEY_BYTES]; /* registration_pubkey, if usable */
+    int has_config_regkey;
     dk_sync_notify_fn notify;
     void *notify_arg;
     long long (*clock)(void);
@@ -57,6 +59,8 @@ struct dk_sync {
     int request, stopping, thread_running;
     int upload_request; /* dk_sync_request_upload() was called */
     double upload_due;  /* monotonic: the next upload pass on its own; 0: none planned */
+    unsigned char regkey[DK_OUTBOX_HUB_KEY_BYTES]; /* named by the last accepted manifest */
+    int has_regkey;
     pthread_t thread;
     atomic_int cancel;
     double last_notify; /* monotonic; only the cycle's thread touches it */
@@ -105,6 +109,51 @@ static void strip_slashes(char *out, size_t outsz, const char *url)
     size_t n = strlen(out);
     while (n > 0 && out[n - 1] == '/')
         out[--n] = '\0';
+}
+
+dk_err dk_sync_parse_registration_key(const char *hex, unsigned char key[DK_OUTBOX_HUB_KEY_BYTES])
+{
+    if (!hex[0])
+        return dk_error_set(DK_ERR_INVALID,
+                            "registration_pubkey is not set (district-hub device add prints it)");
+    if (strlen(hex) != 2 * DK_OUTBOX_HUB_KEY_BYTES ||
+        dk_hex_decode(hex, key, DK_OUTBOX_HUB_KEY_BYTES) != DK_OK)
+        return dk_error_set(DK_ERR_INVALID,
+                            "registration_pubkey is not a key: it must be 64 hex digits, as "
+                            "district-hub device add prints it");
+    /* A key crypto_box_seal cannot use (all zeros, a point of small order) would fail every
+     * registration after the visitor typed it: try it once now. */
+    unsigned char probe[crypto_box_SEALBYTES + 1];
+    const unsigned char m = 0;
+    if (crypto_box_seal(probe, &m, 1, key) != 0)
+        return dk_error_set(DK_ERR_INVALID,
+                            "registration_pubkey is not a usable key (check the line district-hub "
+                            "device add printed)");
+    return DK_OK;
+}
+
+dk_err dk_sync_registration_key(dk_sync *s, unsigned char key[DK_OUTBOX_HUB_KEY_BYTES],
+                                int *from_release)
+{
+    if (from_release)
+        *from_release = 0;
+    if (!s)
+        return dk_error_set(DK_ERR_NOTFOUND, "no sync: no release can name a registration key");
+    pthread_mutex_lock(&s->lock);
+    int have = s->has_regkey;
+    if (have)
+        memcpy(key, s->regkey, DK_OUTBOX_HUB_KEY_BYTES);
+    pthread_mutex_unlock(&s->lock);
+    if (have) {
+        if (from_release)
+            *from_release = 1;
+        return DK_OK;
+    }
+    if (!s->has_config_regkey)
+        return dk_error_set(DK_ERR_NOTFOUND, "neither registration_pubkey nor a release names "
+                                             "the hub's registration key");
+    memcpy(key, s->config_regkey, DK_OUTBOX_HUB_KEY_BYTES);
+    return DK_OK;
 }
 
 double dk_sync_next_delay(int failures, long interval_s, double random01)
@@ -156,6 +205,8 @@ typedef struct state {
     int failures;
     unsigned char keys[DK_SIGN_MAX_KEYS][DK_SIGN_PUBLIC_BYTES];
     size_t key_count;
+    unsigned char regkey[DK_OUTBOX_HUB_KEY_BYTES]; /* valid if has_regkey */
+    int has_regkey;
 } state;
 
 static const char *const state_sql =
@@ -176,6 +227,10 @@ static const char *const state_sql =
     ");\n"
     "CREATE TABLE IF NOT EXISTS trusted_key (\n"
     "    key TEXT PRIMARY KEY -- hex Ed25519 public key named by the last accepted manifest\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS registration_key (\n"
+    "    id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "    key TEXT NOT NULL -- hex X25519 key the newest manifest naming one named\n"
     ");\n"
     "INSERT OR IGNORE INTO state (id) VALUES (1);\n";
 
@@ -318,6 +373,15 @@ static dk_err state_load(sqlite3 *db, state *st)
             st->key_count++;
     }
     sqlite3_finalize(q);
+    if (sqlite3_prepare_v2(db, "SELECT key FROM registration_key WHERE id = 1", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_error(db, "read the registration key");
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        const char *hex = (const char *)sqlite3_column_text(q, 0);
+        st->has_regkey = hex && strlen(hex) == 2 * DK_OUTBOX_HUB_KEY_BYTES &&
+                         dk_hex_decode(hex, st->regkey, DK_OUTBOX_HUB_KEY_BYTES) == DK_OK;
+    }
+    sqlite3_finalize(q);
     return DK_OK;
 }
 
@@ -353,7 +417,8 @@ static dk_err state_save_timestamp(sqlite3 *db, const state *st)
     return step_done(db, q, "save the timestamp");
 }
 
-/* Stores an accepted release and the keys its manifest names, in one transaction. */
+/* Stores an accepted release, the keys its manifest names and its registration key (a manifest
+ * without one leaves the stored key as it is), in one transaction. */
 static dk_err state_save_release(sqlite3 *db, long long version, long long floor,
                                  const dk_manifest *m)
 {
@@ -384,11 +449,50 @@ static dk_err state_save_release(sqlite3 *db, long long version, long long floor
         sqlite3_bind_text(q, 1, hex, -1, SQLITE_TRANSIENT);
         err = step_done(db, q, "save the keys");
     }
+    if (!err && m->has_registration_key) {
+        char hex[2 * DK_OUTBOX_HUB_KEY_BYTES + 1];
+        dk_hex_encode(m->registration_key, DK_OUTBOX_HUB_KEY_BYTES, hex);
+        if (sqlite3_prepare_v2(db,
+                               "INSERT OR REPLACE INTO registration_key (id, key) VALUES (1, ?1)",
+                               -1, &q, NULL) != SQLITE_OK) {
+            err = db_error(db, "save the registration key");
+        } else {
+            sqlite3_bind_text(q, 1, hex, -1, SQLITE_TRANSIENT);
+            err = step_done(db, q, "save the registration key");
+        }
+    }
     if (!err && (err = dk_fault_point("sync.state.commit")) == DK_OK &&
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         err = db_error(db, "commit");
     if (err)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+/* From now on new registrations are sealed to key (the UI thread asks at each seal). */
+static void adopt_regkey(dk_sync *s, const unsigned char key[DK_OUTBOX_HUB_KEY_BYTES])
+{
+    pthread_mutex_lock(&s->lock);
+    int changed = !s->has_regkey || memcmp(s->regkey, key, DK_OUTBOX_HUB_KEY_BYTES) != 0;
+    memcpy(s->regkey, key, DK_OUTBOX_HUB_KEY_BYTES);
+    s->has_regkey = 1;
+    pthread_mutex_unlock(&s->lock);
+    if (changed) {
+        char hex[2 * DK_OUTBOX_HUB_KEY_BYTES + 1];
+        dk_hex_encode(key, DK_OUTBOX_HUB_KEY_BYTES, hex);
+        dk_info("sync: new registrations are sealed to the hub's registration key %.8s from now "
+                "on (named by the release); those stored before stay as they are",
+                hex);
+    }
+}
+
+/* state_save_release, then the sealing key follows what was committed. */
+static dk_err save_release(dk_sync *s, sqlite3 *db, long long version, long long floor,
+                           const dk_manifest *m)
+{
+    dk_err err = state_save_release(db, version, floor, m);
+    if (!err && m->has_registration_key)
+        adopt_regkey(s, m->registration_key);
     return err;
 }
 
@@ -814,7 +918,7 @@ static dk_err switch_release(cycle *c, const dk_manifest *m, const char *file, s
         return err;
     if ((err = dk_fault_point("sync.switch.built")) ||
         (err = dk_fs_write_atomic(c->manifest_path, file, file_len, 0644)) ||
-        (err = state_save_release(c->db, m->version, c->st.time_floor, m)))
+        (err = save_release(c->s, c->db, m->version, c->st.time_floor, m)))
         return err;
     /* tools/bench/bench-sync.sh reads this line: the switch is the database build and rename */
     dk_info("sync: switched to release %lld in %.0f ms", m->version,
@@ -842,9 +946,13 @@ static dk_manifest *local_release(cycle *c, long long version)
     return m;
 }
 
+/* 1 if sync.db holds what m names: its signing keys and its registration key (if any). */
 static int same_keys(const state *st, const dk_manifest *m)
 {
     if (st->key_count != m->key_count)
+        return 0;
+    if (m->has_registration_key &&
+        (!st->has_regkey || memcmp(st->regkey, m->registration_key, DK_OUTBOX_HUB_KEY_BYTES) != 0))
         return 0;
     for (size_t i = 0; i < m->key_count; i++) {
         int found = 0;
@@ -932,7 +1040,7 @@ static dk_err run(cycle *c, dk_sync_result *result)
     }
     if (have) { /* current; make sync.db agree in case a power cut came before it was written */
         if (c->st.manifest_version < v || !same_keys(&c->st, have))
-            err = state_save_release(c->db, v, c->st.time_floor, have);
+            err = save_release(s, c->db, v, c->st.time_floor, have);
         dk_manifest_free(have);
         if (!err)
             *result = DK_SYNC_CURRENT;
@@ -955,7 +1063,7 @@ static dk_err run(cycle *c, dk_sync_result *result)
         /* The database is this release already, but manifest.signed is not (a power cut between
          * the switch and writing it): record the manifest, nothing to build. */
         if (!(err = dk_fs_write_atomic(c->manifest_path, file, file_len, 0644)) &&
-            !(err = state_save_release(c->db, v, c->st.time_floor, m)))
+            !(err = save_release(s, c->db, v, c->st.time_floor, m)))
             *result = DK_SYNC_CURRENT;
         goto done;
     }
@@ -1344,6 +1452,13 @@ static dk_err send_heartbeat(dk_sync *s, const dk_sync_status *st)
     bad |= json_object_set_new(o, "free_disk_mb", json_integer((json_int_t)(free_bytes >> 20)));
     bad |= json_object_set_new(o, "uptime_s",
                                json_integer((json_int_t)(dk_http_monotonic() - s->started)));
+    unsigned char regkey[DK_OUTBOX_HUB_KEY_BYTES];
+    if (dk_sync_registration_key(s, regkey, NULL) == DK_OK) {
+        char hex[2 * DK_OUTBOX_HUB_KEY_BYTES + 1];
+        dk_hex_encode(regkey, sizeof regkey, hex);
+        hex[DK_SYNC_REGKEY_REPORT_HEX] = '\0'; /* enough for staff to tell the keys apart */
+        bad |= json_object_set_new(o, "registration_key", json_string(hex));
+    }
     char *body = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
     if (!body)
@@ -1622,6 +1737,8 @@ dk_err dk_sync_new(const dk_config *cfg, const dk_sync_options *opt, dk_sync **o
                             "trusted_keys is empty: the kiosk could not check any release (put the "
                             "hub's public key there)");
     }
+    s->has_config_regkey =
+        dk_sync_parse_registration_key(cfg->registration_pubkey, s->config_regkey) == DK_OK;
     strip_slashes(s->base_url, sizeof s->base_url, base);
     strip_slashes(s->hub_url, sizeof s->hub_url, cfg->hub_url);
     snprintf(s->bundle_dir, sizeof s->bundle_dir, "%s",
@@ -1660,6 +1777,10 @@ dk_err dk_sync_new(const dk_config *cfg, const dk_sync_options *opt, dk_sync **o
         state_open(cfg->data_dir, &db) == DK_OK && state_load(db, &c.st) == DK_OK) {
         status_from_state(s, &c.st, wall_now(s));
         s->time_floor = c.st.time_floor;
+        if (c.st.has_regkey) {
+            memcpy(s->regkey, c.st.regkey, sizeof s->regkey);
+            s->has_regkey = 1;
+        }
     }
     state_free(&c.st);
     sqlite3_close(db);

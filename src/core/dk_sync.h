@@ -21,7 +21,8 @@
 #define DK_SYNC_NICE                10    /* the worker thread's nice value (Linux) */
 /* [s] the registration upload of a cycle may take at least this long, even when the content
  * part used up the cycle's deadline. */
-#define DK_SYNC_UPLOAD_MIN_S 60
+#define DK_SYNC_UPLOAD_MIN_S      60
+#define DK_SYNC_REGKEY_REPORT_HEX 8 /* hex digits of the sealing key a heartbeat reports */
 
 typedef enum dk_sync_result {
     DK_SYNC_NONE,    /* no cycle has run yet */
@@ -124,6 +125,20 @@ void dk_sync_request_now(dk_sync *s);
  * stored). A pass runs even while a retry is pending: the new record may well get through.
  * Can't fail. */
 void dk_sync_request_upload(dk_sync *s);
+
+/* The hub's registration key (X25519 public key) to seal a NEW registration to, into key: the
+ * one the newest accepted manifest named ("registration_key", docs/protocol.md; kept in
+ * sync.db, committed with the release, and in force from that commit on, without a restart),
+ * else registration_pubkey from the settings. *from_release (may be NULL) says which. Records
+ * sealed before keep their key: the hub opens them with its retired keys. DK_ERR_NOTFOUND when
+ * neither names a usable key, or s is NULL. Thread-safe (the UI thread calls it at each seal). */
+dk_err dk_sync_registration_key(dk_sync *s, unsigned char key[DK_OUTBOX_HUB_KEY_BYTES],
+                                int *from_release) DK_MUST_CHECK;
+
+/* Checks a registration_pubkey setting: 64 hex digits of a key crypto_box_seal can use, into
+ * key. DK_ERR_INVALID with the reason in plain words for staff. */
+dk_err dk_sync_parse_registration_key(const char *hex,
+                                      unsigned char key[DK_OUTBOX_HUB_KEY_BYTES]) DK_MUST_CHECK;
 
 /* The time floor [unix s]: the newest `issued` time of any verified document, 0 if none. Times
  * the kiosk records (a registration's `created`) use max(now, floor), since a kiosk's clock

@@ -104,6 +104,10 @@ static const char *const SCHEMA_REGISTRATIONS =
     " PRIMARY KEY (registration_id, pos)) WITHOUT ROWID;"
     "CREATE INDEX registration_groups_by_slug ON registration_groups(slug);";
 
+/* Schema 3: the registration key (first 8 hex) each kiosk reports sealing to. */
+static const char *const SCHEMA_HEARTBEAT_REGKEY =
+    "ALTER TABLE heartbeats ADD COLUMN registration_key TEXT;";
+
 static dk_err db_error(hub_db *db, const char *what)
 {
     return dk_error_set(DK_ERR_DB, "hub.db: %s: %s", what, sqlite3_errmsg(db->db));
@@ -204,8 +208,8 @@ dk_err hub_db_create(const char *path, hub_db **out)
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", HUB_DB_SCHEMA);
     if ((err = exec(db, "BEGIN IMMEDIATE")) || (err = exec(db, SCHEMA)) ||
-        (err = exec(db, SCHEMA_REGISTRATIONS)) || (err = exec(db, sql)) ||
-        (err = exec(db, "COMMIT"))) {
+        (err = exec(db, SCHEMA_REGISTRATIONS)) || (err = exec(db, SCHEMA_HEARTBEAT_REGKEY)) ||
+        (err = exec(db, sql)) || (err = exec(db, "COMMIT"))) {
         hub_db_close(db);
         return err;
     }
@@ -213,16 +217,20 @@ dk_err hub_db_create(const char *path, hub_db **out)
     return DK_OK;
 }
 
-/* Schema 1 (issue 4) to 2: adds the registration tables, in one transaction. Another process
- * may have migrated meanwhile: the version is read again under the write lock. */
-static dk_err migrate_from_1(hub_db *db, long long *version)
+/* Schema 1 (issue 4) or 2 to 3: adds the registration tables (1) and the heartbeat's
+ * registration key, in one transaction. Another process may have migrated meanwhile: the
+ * version is read again under the write lock. */
+static dk_err migrate(hub_db *db, long long *version)
 {
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", HUB_DB_SCHEMA);
     dk_err err = exec(db, "BEGIN IMMEDIATE");
     if (!err)
         err = query_int(db, "PRAGMA user_version", version);
-    if (!err && *version == 1 && !(err = exec(db, SCHEMA_REGISTRATIONS)) && !(err = exec(db, sql)))
+    if (!err && *version == 1)
+        err = exec(db, SCHEMA_REGISTRATIONS);
+    if (!err && (*version == 1 || *version == 2) && !(err = exec(db, SCHEMA_HEARTBEAT_REGKEY)) &&
+        !(err = exec(db, sql)))
         *version = HUB_DB_SCHEMA;
     if (!err)
         err = exec(db, "COMMIT");
@@ -245,7 +253,7 @@ dk_err hub_db_open(const char *path, hub_db **out)
         hub_db_close(db);
         return err;
     }
-    if (version == 1 && (err = migrate_from_1(db, &version))) {
+    if ((version == 1 || version == 2) && (err = migrate(db, &version))) {
         hub_db_close(db);
         return err;
     }
@@ -665,7 +673,7 @@ dk_err hub_db_heartbeat_put(hub_db *db, long long device_id, long long received,
                          "INSERT OR REPLACE INTO heartbeats (device_id, received, app_version, "
                          "content_version, content_issued, last_attempt, last_success, "
                          "last_result, last_error, stale, backlog, quarantined, free_disk_mb, "
-                         "uptime_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         "uptime_s, registration_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          &st);
     if (err)
         return err;
@@ -684,6 +692,7 @@ dk_err hub_db_heartbeat_put(hub_db *db, long long device_id, long long received,
     bind_int_or_null(st, 12, hb->quarantined);
     bind_int_or_null(st, 13, hb->free_disk_mb);
     bind_int_or_null(st, 14, hb->uptime_s);
+    bind_text_or_null(st, 15, hb->registration_key);
     return step_done(db, st, "storing the heartbeat");
 }
 
@@ -701,7 +710,7 @@ dk_err hub_db_devices(hub_db *db, hub_device **list, size_t *count)
                          "SELECT d.id, d.name, d.created, h.received, h.app_version, "
                          "h.content_version, h.content_issued, h.last_attempt, h.last_success, "
                          "h.last_result, h.last_error, h.stale, h.backlog, h.quarantined, "
-                         "h.free_disk_mb, h.uptime_s FROM devices d "
+                         "h.free_disk_mb, h.uptime_s, h.registration_key FROM devices d "
                          "LEFT JOIN heartbeats h ON h.device_id = d.id ORDER BY d.name",
                          &st);
     if (err)
@@ -743,6 +752,7 @@ dk_err hub_db_devices(hub_db *db, hub_device **list, size_t *count)
         hb->quarantined = column_int_or(st, 13, -1);
         hb->free_disk_mb = column_int_or(st, 14, -1);
         hb->uptime_s = column_int_or(st, 15, -1);
+        column_copy(st, 16, hb->registration_key, sizeof hb->registration_key);
     }
     if (!err && rc != SQLITE_DONE)
         err = db_error(db, "listing the devices");

@@ -13,9 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* PRAGMA user_version of the schema this code writes. 2 added the registrations (issue 5);
- * hub_db_open() brings a schema-1 hub.db up to 2 by itself. */
-#define HUB_DB_SCHEMA 2
+/* PRAGMA user_version of the schema this code writes. 2 added the registrations (issue 5), 3
+ * the registration key a kiosk's heartbeat reports; hub_db_open() brings an older hub.db up to
+ * 3 by itself. */
+#define HUB_DB_SCHEMA 3
 
 typedef struct hub_db hub_db;
 
@@ -25,8 +26,8 @@ typedef struct hub_db hub_db;
  * WAL (checked), synchronous=FULL, foreign keys on. *out is closed with hub_db_close(). */
 dk_err hub_db_create(const char *path, hub_db **out) DK_MUST_CHECK;
 
-/* Opens an existing hub.db with the same settings (and secure_delete=ON). A schema-1 database
- * is migrated to HUB_DB_SCHEMA in one transaction. DK_ERR_NOTFOUND if it does not exist,
+/* Opens an existing hub.db with the same settings (and secure_delete=ON). A schema-1 or -2
+ * database is migrated to HUB_DB_SCHEMA in one transaction. DK_ERR_NOTFOUND if it does not exist,
  * DK_ERR_DB if its schema version is another one. */
 dk_err hub_db_open(const char *path, hub_db **out) DK_MUST_CHECK;
 
@@ -106,6 +107,7 @@ dk_err hub_db_timestamp_add(hub_db *db, const dk_timestamp *ts) DK_MUST_CHECK;
 
 #define HUB_NAME_MAX 64       /* [bytes] of a device name */
 #define HUB_HB_STR_MAX 256    /* [bytes] of a heartbeat string (docs/protocol.md) */
+#define HUB_HB_REGKEY_HEX 8   /* hex digits of the registration key a heartbeat reports */
 
 /* What a kiosk reported. Unknown numbers are -1, unknown strings "". */
 typedef struct hub_heartbeat {
@@ -118,6 +120,7 @@ typedef struct hub_heartbeat {
     char last_error[HUB_HB_STR_MAX + 1];
     int stale; /* 1, 0, or -1 unknown */
     long long backlog, quarantined, free_disk_mb, uptime_s;
+    char registration_key[HUB_HB_REGKEY_HEX + 1]; /* the first 8 hex of the key it seals to */
 } hub_heartbeat;
 
 void hub_heartbeat_init(hub_heartbeat *hb); /* everything unknown */

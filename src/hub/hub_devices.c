@@ -115,6 +115,24 @@ static dk_err take_count(json_t *root, const char *name, long long *out)
     return DK_OK;
 }
 
+/* "registration_key": the first 8 lower-case hex digits of the key the kiosk seals to. */
+static dk_err take_regkey(json_t *root, char out[HUB_HB_REGKEY_HEX + 1])
+{
+    json_t *v = json_object_get(root, "registration_key");
+    if (!v || json_is_null(v))
+        return DK_OK;
+    const char *s = json_string_value(v);
+    int ok = s && json_string_length(v) == HUB_HB_REGKEY_HEX;
+    for (size_t i = 0; ok && i < HUB_HB_REGKEY_HEX; i++)
+        ok = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+    if (!ok)
+        return dk_error_set(DK_ERR_INVALID,
+                            "field 'registration_key' must be %d lower-case hex digits",
+                            HUB_HB_REGKEY_HEX);
+    memcpy(out, s, HUB_HB_REGKEY_HEX + 1);
+    return DK_OK;
+}
+
 dk_err hub_heartbeat_parse(const char *json, size_t len, hub_heartbeat *out)
 {
     hub_heartbeat_init(out);
@@ -140,8 +158,9 @@ dk_err hub_heartbeat_parse(const char *json, size_t len, hub_heartbeat *out)
             !(err = take_count(root, "content_version", &out->content_version)) &&
             !(err = take_count(root, "backlog", &out->backlog)) &&
             !(err = take_count(root, "quarantined", &out->quarantined)) &&
-            !(err = take_count(root, "free_disk_mb", &out->free_disk_mb)))
-            err = take_count(root, "uptime_s", &out->uptime_s);
+            !(err = take_count(root, "free_disk_mb", &out->free_disk_mb)) &&
+            !(err = take_count(root, "uptime_s", &out->uptime_s)))
+            err = take_regkey(root, out->registration_key);
     }
     json_decref(root);
     if (err)
@@ -254,6 +273,7 @@ static dk_err print_json(const hub_device *list, size_t n, long long now, long s
         json_object_set_new(o, "stale", json_boolean(flags & HUB_FLAG_STALE));
         json_object_set_new(o, "reported_stale", hb->stale < 0 ? json_null() : json_boolean(hb->stale));
         json_object_set_new(o, "app_version", json_opt_string(hb->app_version));
+        json_object_set_new(o, "registration_key", json_opt_string(hb->registration_key));
         json_object_set_new(o, "content_version", json_opt_int(hb->content_version));
         json_object_set_new(o, "content_issued", json_opt_string(hb->content_issued));
         json_object_set_new(o, "last_attempt", json_opt_string(hb->last_attempt));

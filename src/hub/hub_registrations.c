@@ -44,16 +44,18 @@ void hub_json_wipe_freed(void)
     json_set_alloc_funcs(malloc, wiping_free);
 }
 
-/* ---- the key pair ---- */
+/* ---- the key ring ---- */
 
 struct hub_regkey {
-    unsigned char pk[crypto_box_PUBLICKEYBYTES];
-    unsigned char sk[crypto_box_SECRETKEYBYTES];
+    size_t count; /* keys[0] is the current key, then the retired ones */
+    unsigned char pk[HUB_REGKEY_RING_MAX][crypto_box_PUBLICKEYBYTES];
+    unsigned char sk[HUB_REGKEY_RING_MAX][crypto_box_SECRETKEYBYTES];
 };
 
-dk_err hub_regkey_load(const char *path, hub_regkey **out)
+/* Reads one secret key file into sk and derives pk; the file's text is wiped. */
+static dk_err read_secret(const char *path, unsigned char sk[crypto_box_SECRETKEYBYTES],
+                          unsigned char pk[crypto_box_PUBLICKEYBYTES])
 {
-    *out = NULL;
     char *text = NULL;
     size_t len = 0;
     dk_err err = dk_fs_read(path, KEY_FILE_MAX, &text, &len);
@@ -62,23 +64,87 @@ dk_err hub_regkey_load(const char *path, hub_regkey **out)
     size_t n = len;
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         text[--n] = '\0';
-    hub_regkey *k = sodium_malloc(sizeof *k); /* guarded pages, locked in memory */
-    if (!k) {
-        err = dk_error_set(DK_ERR_NOMEM, "out of memory for the registration key");
-    } else if (n != 2 * crypto_box_SECRETKEYBYTES ||
-               dk_hex_decode(text, k->sk, sizeof k->sk) != DK_OK) {
+    if (n != 2 * crypto_box_SECRETKEYBYTES ||
+        dk_hex_decode(text, sk, crypto_box_SECRETKEYBYTES) != DK_OK)
         err = dk_error_set(DK_ERR_INVALID, "%s is not a registration secret key (64 hex digits)",
                            path);
-    } else if (crypto_scalarmult_base(k->pk, k->sk) != 0) {
+    else if (crypto_scalarmult_base(pk, sk) != 0)
         err = dk_error_set(DK_ERR_INVALID, "%s holds an unusable key", path);
-    }
     sodium_memzero(text, len);
     free(text);
+    return err;
+}
+
+/* Adds the key in path to k unless k holds it already (a retired copy that an interrupted
+ * rotate left beside the current key). */
+static dk_err ring_add(hub_regkey *k, const char *path)
+{
+    if (k->count == HUB_REGKEY_RING_MAX)
+        return dk_error_set(DK_ERR_LIMIT,
+                            "more than %d registration keys (the current one and those in "
+                            "keys/registration-retired/); the hub opens at most that many",
+                            HUB_REGKEY_RING_MAX);
+    dk_err err = read_secret(path, k->sk[k->count], k->pk[k->count]);
+    if (err) {
+        sodium_memzero(k->sk[k->count], sizeof k->sk[k->count]);
+        return err;
+    }
+    for (size_t i = 0; i < k->count; i++)
+        if (sodium_memcmp(k->pk[i], k->pk[k->count], sizeof k->pk[i]) == 0) {
+            sodium_memzero(k->sk[k->count], sizeof k->sk[k->count]);
+            return DK_OK;
+        }
+    k->count++;
+    return DK_OK;
+}
+
+dk_err hub_regkey_load(const char *path, hub_regkey **out)
+{
+    return hub_regkey_load_ring(path, NULL, out);
+}
+
+int hub_regkey_retired_name(const char *name)
+{
+    /* <YYYYMMDDTHHMMSSZ>-<8 hex>.key, as hub_regkey_rotate names them */
+    static const char shape[] = "ddddddddTddddddZ-hhhhhhhh.key";
+    if (strlen(name) != sizeof shape - 1)
+        return 0;
+    for (size_t i = 0; shape[i]; i++) {
+        char c = name[i];
+        if (shape[i] == 'd'   ? !(c >= '0' && c <= '9')
+            : shape[i] == 'h' ? !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+                              : c != shape[i])
+            return 0;
+    }
+    return 1;
+}
+
+dk_err hub_regkey_load_ring(const char *path, const char *retired_dir, hub_regkey **out)
+{
+    *out = NULL;
+    hub_regkey *k = sodium_malloc(sizeof *k); /* guarded pages, locked in memory */
+    if (!k)
+        return dk_error_set(DK_ERR_NOMEM, "out of memory for the registration keys");
+    k->count = 0;
+    dk_err err = ring_add(k, path);
+    char **names = NULL;
+    size_t n = 0;
+    if (!err && retired_dir && dk_fs_is_dir(retired_dir))
+        err = dk_fs_list(retired_dir, HUB_REGKEY_RING_MAX * 4, &names, &n);
+    /* Newest first: the names start with the time of the rotation that retired the key. */
+    for (size_t i = n; i-- > 0 && !err;) {
+        char file[4096];
+        if (!hub_regkey_retired_name(names[i]))
+            continue; /* temporary files of an interrupted write, notes staff left */
+        if (!(err = dk_fs_join(file, sizeof file, retired_dir, names[i])))
+            err = ring_add(k, file);
+    }
+    free(names);
     if (err) {
         hub_regkey_free(k);
         return err;
     }
-    sodium_mprotect_readonly(k); /* a stray write ends the process instead of changing the key */
+    sodium_mprotect_readonly(k); /* a stray write ends the process instead of changing a key */
     *out = k;
     return DK_OK;
 }
@@ -91,7 +157,17 @@ void hub_regkey_free(hub_regkey *k)
 
 const unsigned char *hub_regkey_public(const hub_regkey *k)
 {
-    return k->pk;
+    return k->pk[0];
+}
+
+size_t hub_regkey_count(const hub_regkey *k)
+{
+    return k->count;
+}
+
+const unsigned char *hub_regkey_public_at(const hub_regkey *k, size_t i)
+{
+    return i < k->count ? k->pk[i] : NULL;
 }
 
 /* ---- receiving ---- */
@@ -115,11 +191,15 @@ dk_err hub_registration_open(const hub_regkey *k, const void *sealed, size_t len
                             HUB_SEALED_MIN, HUB_SEALED_MAX, len);
     unsigned char plain[HUB_SEALED_MAX - crypto_box_SEALBYTES];
     size_t plain_len = len - crypto_box_SEALBYTES;
-    if (crypto_box_seal_open(plain, sealed, len, k->pk, k->sk) != 0) {
+    size_t i = 0;
+    while (i < k->count && crypto_box_seal_open(plain, sealed, len, k->pk[i], k->sk[i]) != 0)
+        i++;
+    if (i == k->count) {
         sodium_memzero(plain, sizeof plain);
         return dk_error_set(DK_ERR_CRYPTO,
-                            "the record does not open with this hub's registration key "
-                            "(sealed to another key, damaged or cut short)");
+                            "the record does not open with this hub's registration key%s "
+                            "(sealed to another key, damaged or cut short)",
+                            k->count > 1 ? " nor a retired one" : "");
     }
     dk_err err = dk_signup_from_json((const char *)plain, plain_len, out);
     sodium_memzero(plain, sizeof plain);
@@ -249,7 +329,7 @@ static dk_err list_one(void *ctx, const hub_registration_row *row)
             row->district, row->groups, row->device);
     dk_signup rec;
     if (hub_registration_open(c->key, row->sealed, row->sealed_len, &rec) != DK_OK) {
-        fprintf(c->out, "  (cannot be opened with keys/registration.key: %s)\n\n",
+        fprintf(c->out, "  (cannot be opened with the registration keys: %s)\n\n",
                 dk_error_detail());
         c->sum->unreadable++;
         return DK_OK;
@@ -431,7 +511,7 @@ dk_err hub_registrations_export(hub_db *db, const hub_regkey *k, const hub_regis
     if (!err && c.unreadable)
         err = dk_error_set(DK_ERR_CORRUPT,
                            "%lld registration%s (the first: #%lld) cannot be opened with "
-                           "keys/registration.key; nothing was written",
+                           "the registration keys (current and retired); nothing was written",
                            c.unreadable, c.unreadable == 1 ? "" : "s", c.first_unreadable);
     if (!err && c.n == 0)
         err = dk_error_set(DK_ERR_NOTFOUND, "no registrations match; nothing was written");

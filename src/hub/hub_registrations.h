@@ -23,32 +23,53 @@
  * is safe; call it once at the start of the process. Can't fail. */
 void hub_json_wipe_freed(void);
 
-/* ---- The registration key pair (X25519, keys/registration.key) ---- */
+/* ---- The registration keys (X25519): keys/registration.key and the retired ones ---- */
 
+#define HUB_REGKEY_RING_MAX 64 /* [keys] the current key and retired keys opened at once */
+
+/* A key ring: the current key, then retired keys (keys/registration-retired/, hub_regkeys.h)
+ * that still open records sealed before a key change. Opaque; in guarded memory. */
 typedef struct hub_regkey hub_regkey;
 
 /* Reads the secret key (64 hex digits and a newline) into guarded memory (sodium_malloc) and
- * derives its public key; the file's text is wiped. *out is freed with hub_regkey_free().
- * DK_ERR_NOTFOUND if the file is missing, DK_ERR_INVALID if it holds no key, DK_ERR_NOMEM. */
+ * derives its public key; the file's text is wiped. A ring of that one key. *out is freed with
+ * hub_regkey_free(). DK_ERR_NOTFOUND if the file is missing, DK_ERR_INVALID if it holds no key,
+ * DK_ERR_NOMEM. */
 dk_err hub_regkey_load(const char *path, hub_regkey **out) DK_MUST_CHECK;
 
-/* Wipes and frees the key. Accepts NULL. */
+/* The same with the retired keys: every file in retired_dir (may be NULL or missing) named as
+ * hub_regkey_retired_name() accepts, newest first, after the current key in path; a key held
+ * twice counts once. Other names are ignored. Fails as hub_regkey_load for any key file, naming
+ * it (a damaged retired key is reported, never skipped: records sealed to it would be lost
+ * silently), DK_ERR_LIMIT beyond HUB_REGKEY_RING_MAX keys. */
+dk_err hub_regkey_load_ring(const char *path, const char *retired_dir,
+                            hub_regkey **out) DK_MUST_CHECK;
+
+/* 1 if name has the shape of a retired key's file: "20261126T173000Z-0f3c9a5e.key". Pure. */
+int hub_regkey_retired_name(const char *name);
+
+/* Wipes and frees the ring. Accepts NULL. */
 void hub_regkey_free(hub_regkey *k);
 
-/* The public key (32 bytes) that kiosks seal to. Borrowed from k. */
+/* The current public key (32 bytes) that kiosks seal to. Borrowed from k. */
 const unsigned char *hub_regkey_public(const hub_regkey *k);
+
+/* Keys in the ring (at least 1), and the public key of the ith (0: the current one), NULL past
+ * the end. Borrowed from k. */
+size_t hub_regkey_count(const hub_regkey *k);
+const unsigned char *hub_regkey_public_at(const hub_regkey *k, size_t i);
 
 /* ---- Receiving (POST /api/v1/registrations, docs/protocol.md) ---- */
 
 /* 1 if key is exactly 32 lower-case hex digits (an Idempotency-Key), else 0. */
 int hub_idem_key_valid(const char *key);
 
-/* Opens a sealed record with k (crypto_box_seal_open) and parses it with dk_signup_from_json
- * into *out; the plaintext is wiped before this returns. *out then holds personal data: the
- * caller wipes it (dk_signup_wipe). Fails, with *out wiped and a detail that names a field and
- * a rule but never a value: DK_ERR_INVALID for a length outside 49 to 8192 bytes or a plaintext
- * that is not a registration record as a kiosk writes it; DK_ERR_CRYPTO when it does not open
- * (sealed to another key, damaged or cut). */
+/* Opens a sealed record with the first key of k that opens it (crypto_box_seal_open) and parses it
+ * with dk_signup_from_json into *out; the plaintext is wiped before this returns. *out then holds
+ * personal data: the caller wipes it (dk_signup_wipe). Fails, with *out wiped and a detail that
+ * names a field and a rule but never a value: DK_ERR_INVALID for a length outside 49 to 8192 bytes
+ * or a plaintext that is not a registration record as a kiosk writes it; DK_ERR_CRYPTO when it does
+ * not open (sealed to another key, damaged or cut). */
 dk_err hub_registration_open(const hub_regkey *k, const void *sealed, size_t len,
                              dk_signup *out) DK_MUST_CHECK;
 

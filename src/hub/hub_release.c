@@ -729,6 +729,14 @@ dk_err hub_publish(hub_site *s, long long now, hub_publish_summary *out)
     m.key_count = hub_site_signers(s, signers);
     for (size_t i = 0; i < m.key_count; i++)
         memcpy(m.keys[i], signers[i]->pub, DK_SIGN_PUBLIC_BYTES);
+    /* registration_key: the key kiosks seal new registrations to from this release on
+     * (docs/protocol.md); read under the writers' lock, so never half a registration-key
+     * rotate. */
+    char reghex[2 * HUB_X25519_BYTES + 1];
+    if ((err = hub_site_registration_public(s, reghex)) ||
+        (err = dk_hex_decode(reghex, m.registration_key, sizeof m.registration_key)))
+        goto done;
+    m.has_registration_key = 1;
     char mpath[HUB_PATH_MAX];
     if ((err = dk_manifest_serialize(&m, &mtext, &mlen)) ||
         (err = sign_all(s, DK_SIGN_MANIFEST, mtext, mlen, &menv, &menvlen)) ||

@@ -205,7 +205,9 @@ struct hub_server {
     size_t max_body;
     int access_log;
     long long expiry_warned; /* when the last expiry warning was logged */
-    hub_regkey *regkey;      /* opens registrations to check them at receipt */
+    hub_regkey *regkey;      /* opens registrations at receipt; swapped under regkey_lock */
+    pthread_rwlock_t regkey_lock; /* readers open records, the writer reloads the key ring */
+    char regkey_seen[128];        /* keys_signature() when the ring was loaded */
     long long purge_due;     /* next retention purge of registrations */
     long long overdue_warned; /* when records waiting too long were last warned about */
 };
@@ -537,6 +539,71 @@ static enum MHD_Result heartbeat_finish(hub_server *srv, struct MHD_Connection *
     return send_json_ok(c, r, MHD_HTTP_OK, body);
 }
 
+/* Identity and change time of keys/registration.key and keys/registration-retired/: a rotate
+ * renames a new file over the one and adds an entry to the other. */
+static void keys_signature(const hub_site *s, char *out, size_t outsz)
+{
+    struct stat a, b;
+    int ha = stat(s->registration_key_path, &a) == 0, hb = stat(s->regkey_retired_dir, &b) == 0;
+    snprintf(out, outsz, "%llu.%lld.%ld/%lld.%ld", ha ? (unsigned long long)a.st_ino : 0ULL,
+             ha ? (long long)a.st_mtim.tv_sec : 0LL, ha ? a.st_mtim.tv_nsec : 0L,
+             hb ? (long long)b.st_mtim.tv_sec : 0LL, hb ? b.st_mtim.tv_nsec : 0L);
+}
+
+/* Reads the key ring again if the key files changed since it was loaded (a registration-key
+ * rotate by another process): a malformed record costs two stat() calls, not a reload. The new
+ * ring replaces the old one only when it loads. */
+static void reload_regkeys(hub_server *srv)
+{
+    char now_seen[sizeof srv->regkey_seen];
+    keys_signature(srv->site, now_seen, sizeof now_seen);
+    pthread_rwlock_rdlock(&srv->regkey_lock);
+    int same = strcmp(now_seen, srv->regkey_seen) == 0;
+    pthread_rwlock_unlock(&srv->regkey_lock);
+    if (same)
+        return;
+    hub_regkey *fresh = NULL;
+    if (hub_regkey_load_ring(srv->site->registration_key_path, srv->site->regkey_retired_dir,
+                             &fresh) != DK_OK) {
+        dk_warn("registration keys cannot be read again (the ones loaded stay in use): %s",
+                dk_error_detail());
+        return;
+    }
+    pthread_rwlock_wrlock(&srv->regkey_lock);
+    int changed =
+        hub_regkey_count(fresh) != hub_regkey_count(srv->regkey) ||
+        memcmp(hub_regkey_public(fresh), hub_regkey_public(srv->regkey), HUB_X25519_BYTES) != 0;
+    hub_regkey *old = srv->regkey;
+    srv->regkey = fresh;
+    memcpy(srv->regkey_seen, now_seen, sizeof now_seen);
+    pthread_rwlock_unlock(&srv->regkey_lock);
+    hub_regkey_free(old);
+    if (changed) {
+        char hex[2 * HUB_X25519_BYTES + 1];
+        dk_hex_encode(hub_regkey_public(fresh), HUB_X25519_BYTES, hex);
+        dk_info("registration keys read again: current %s, %zu retired", hex,
+                hub_regkey_count(fresh) - 1);
+    }
+}
+
+/* hub_registration_receive with the loaded key ring; a record that opens with none of its keys
+ * is tried once more after the ring is read again from disk, so that a registration-key rotate
+ * reaches a running serve before the first record sealed to the new key is refused. */
+static dk_err receive_with_ring(hub_server *srv, request *r, const char *key,
+                                hub_receive_outcome *outcome, long long *id)
+{
+    for (int attempt = 0;; attempt++) {
+        pthread_rwlock_rdlock(&srv->regkey_lock);
+        dk_err err =
+            hub_registration_receive(srv->site->db, &srv->db_lock, srv->regkey, r->device, key,
+                                     r->body.data, r->body.len, (long long)time(NULL), outcome, id);
+        pthread_rwlock_unlock(&srv->regkey_lock);
+        if (err != DK_ERR_CRYPTO || attempt == 1)
+            return err;
+        reload_regkeys(srv);
+    }
+}
+
 /* POST /api/v1/registrations with its body read: stored once per device and key, answered
  * after the commit (docs/protocol.md). The log names the device, the key, the length and the
  * outcome; nothing from inside the record. */
@@ -546,9 +613,7 @@ static enum MHD_Result registration_finish(hub_server *srv, struct MHD_Connectio
     const char *shown = hub_idem_key_valid(key) ? key : "(no valid key)";
     hub_receive_outcome outcome = HUB_RECEIVE_STORED;
     long long id = 0;
-    dk_err err = hub_registration_receive(srv->site->db, &srv->db_lock, srv->regkey, r->device,
-                                          key ? key : "", r->body.data, r->body.len,
-                                          (long long)time(NULL), &outcome, &id);
+    dk_err err = receive_with_ring(srv, r, key ? key : "", &outcome, &id);
     if (err == DK_ERR_INVALID || err == DK_ERR_CRYPTO) {
         snprintf(r->note, sizeof r->note, "%s %s refused", r->device, shown);
         dk_warn("registration from %s, key %s, %zu bytes, refused as malformed: %s", r->device,
@@ -724,6 +789,7 @@ void hub_server_stop(hub_server *srv)
         close(srv->manifests_fd);
     pthread_mutex_destroy(&srv->db_lock);
     pthread_mutex_destroy(&srv->ts_lock);
+    pthread_rwlock_destroy(&srv->regkey_lock);
     hub_regkey_free(srv->regkey);
     free(srv->ts_data);
     if (srv->tls_key) {
@@ -780,6 +846,7 @@ dk_err hub_server_start(hub_site *s, hub_server **out)
     srv->access_log = cfg->access_log;
     pthread_mutex_init(&srv->db_lock, NULL);
     pthread_mutex_init(&srv->ts_lock, NULL);
+    pthread_rwlock_init(&srv->regkey_lock, NULL);
     dk_err err = DK_OK;
     srv->objects_fd = open(s->objects_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     srv->manifests_fd = open(s->manifests_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -793,7 +860,10 @@ dk_err hub_server_start(hub_site *s, hub_server **out)
         if (!(err = read_pem(cfg->tls_cert, "certificate", &srv->tls_cert)))
             err = read_pem(cfg->tls_key, "private key", &srv->tls_key);
     }
-    if (!err && (err = hub_regkey_load(s->registration_key_path, &srv->regkey)) != DK_OK) {
+    if (!err)
+        keys_signature(s, srv->regkey_seen, sizeof srv->regkey_seen);
+    if (!err && (err = hub_regkey_load_ring(s->registration_key_path, s->regkey_retired_dir,
+                                            &srv->regkey)) != DK_OK) {
         char was[DK_ERROR_DETAIL_MAX];
         snprintf(was, sizeof was, "%s", dk_error_detail());
         err = dk_error_set(err, "%s (serve opens registrations to check them; district-hub init "

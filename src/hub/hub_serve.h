@@ -51,10 +51,12 @@ typedef struct hub_server hub_server;
 
 /* Starts serving site s (which must stay open until hub_server_stop) on the configured address
  * and port: HTTPS with tls_cert/tls_key, or plain HTTP only when allow_plain_http is set and the
- * address is loopback. The registration secret key (keys/registration.key) is read into guarded
- * memory: registrations are opened at receipt to check them (hub_registrations.h).
+ * address is loopback. The registration secret keys (keys/registration.key and the retired ones,
+ * hub_regkey_load_ring) are read into guarded memory: registrations are opened at receipt to
+ * check them (hub_registrations.h); a record that opens with none of them makes serve read the
+ * key files again if they changed (a registration-key rotate by another process).
  * DK_ERR_INVALID explains a configuration that cannot be served; DK_ERR_NETWORK when the port
- * cannot be bound; the errors of hub_regkey_load when the key cannot be read. */
+ * cannot be bound; the errors of hub_regkey_load_ring when a key cannot be read. */
 dk_err hub_server_start(hub_site *s, hub_server **out) DK_MUST_CHECK;
 
 /* The TCP port the server listens on (the one chosen when the configured port is 0). */

@@ -3,6 +3,8 @@
 
 #include "dk_crypto.h"
 #include "dk_fs.h"
+#include "dk_log.h"
+#include "hub_registrations.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +38,7 @@ dk_err hub_site_paths(hub_site *s, const hub_config *cfg)
         (err = join(s->retired_dir, s->keys_dir, "retired")) ||
         (err = join(s->registration_key_path, s->keys_dir, "registration.key")) ||
         (err = join(s->registration_pub_path, s->keys_dir, "registration.pub")) ||
+        (err = join(s->regkey_retired_dir, s->keys_dir, "registration-retired")) ||
         (err = join(s->site_dir, s->dir, "site")) ||
         (err = join(s->objects_dir, s->site_dir, "objects")) ||
         (err = join(s->manifests_dir, s->site_dir, "manifests")) ||
@@ -140,6 +143,8 @@ dk_err hub_site_open(const hub_config *cfg, int need_key, hub_site **out)
     dk_fs_remove_stale_temps(s->keys_dir);
     if (dk_fs_is_dir(s->retired_dir))
         dk_fs_remove_stale_temps(s->retired_dir);
+    if (dk_fs_is_dir(s->regkey_retired_dir))
+        dk_fs_remove_stale_temps(s->regkey_retired_dir);
     dk_fs_remove_stale_temps(s->site_dir);
     dk_fs_remove_stale_temps(s->manifests_dir);
     dk_fs_remove_stale_temps(s->objects_dir);
@@ -215,21 +220,30 @@ size_t hub_site_signers(const hub_site *s, const dk_sign_key *keys[2])
 
 dk_err hub_site_registration_public(const hub_site *s, char hex[2 * HUB_X25519_BYTES + 1])
 {
-    char *text = NULL;
-    size_t len = 0;
-    dk_err err = dk_fs_read(s->registration_pub_path, 256, &text, &len);
+    hub_regkey *k = NULL;
+    dk_err err = hub_regkey_load(s->registration_key_path, &k);
     if (err)
         return err;
-    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-        text[--len] = '\0';
-    unsigned char pub[HUB_X25519_BYTES];
-    if (len != 2 * HUB_X25519_BYTES || dk_hex_decode(text, pub, sizeof pub) != DK_OK)
-        err = dk_error_set(DK_ERR_INVALID, "%s is not a public key (64 hex digits)",
-                           s->registration_pub_path);
-    else
-        memcpy(hex, text, len + 1);
+    dk_hex_encode(hub_regkey_public(k), HUB_X25519_BYTES, hex);
+    hub_regkey_free(k);
+    char *text = NULL;
+    size_t len = 0;
+    int same =
+        dk_fs_read(s->registration_pub_path, 256, &text, &len) == DK_OK &&
+        len >= 2 * HUB_X25519_BYTES && memcmp(text, hex, 2 * HUB_X25519_BYTES) == 0 &&
+        (len == 2 * HUB_X25519_BYTES || (len == 2 * HUB_X25519_BYTES + 1 && text[len - 1] == '\n'));
     free(text);
-    return err;
+    if (!same) {
+        char line[2 * HUB_X25519_BYTES + 2];
+        snprintf(line, sizeof line, "%s\n", hex);
+        if (dk_fs_write_atomic(s->registration_pub_path, line, strlen(line), 0644) != DK_OK)
+            dk_warn("%s does not hold the registration public key and cannot be rewritten: %s",
+                    s->registration_pub_path, dk_error_detail());
+        else
+            dk_info("%s rewritten: it did not hold the key of %s", s->registration_pub_path,
+                    s->registration_key_path);
+    }
+    return DK_OK;
 }
 
 dk_err hub_site_lock(hub_site *s, int timeout_s)

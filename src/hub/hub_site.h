@@ -8,7 +8,10 @@
  *     keys/signing-next.key      its successor while a key rotation is in progress (hub_keys.h)
  *     keys/retired/<public>.key  keys that signed before a rotation finished; never deleted
  *     keys/registration.key      X25519 secret key for crypto_box_seal_open, 64 hex, 0600
- *     keys/registration.pub      its public key, 64 hex
+ *     keys/registration.pub      its public key, 64 hex (a copy for staff: the hub derives it
+ *                                from registration.key and rewrites this file when it differs)
+ *     keys/registration-retired/<time>-<8 hex>.key   registration keys replaced by
+ *                                `registration-key rotate` (hub_regkeys.h); never deleted
  *     site/timestamp.signed      what `serve` serves under / (docs/protocol.md)
  *     site/manifests/<V>.signed
  *     site/objects/<sha256>
@@ -31,6 +34,7 @@ typedef struct hub_site {
     char keys_dir[HUB_PATH_MAX], signing_key_path[HUB_PATH_MAX];
     char next_key_path[HUB_PATH_MAX], retired_dir[HUB_PATH_MAX];
     char registration_key_path[HUB_PATH_MAX], registration_pub_path[HUB_PATH_MAX];
+    char regkey_retired_dir[HUB_PATH_MAX];
     char site_dir[HUB_PATH_MAX], objects_dir[HUB_PATH_MAX], manifests_dir[HUB_PATH_MAX];
     char timestamp_path[HUB_PATH_MAX], import_tmp[HUB_PATH_MAX];
     hub_db *db;       /* NULL until opened */
@@ -75,7 +79,10 @@ size_t hub_site_signers(const hub_site *s, const dk_sign_key *keys[2]);
 /* Closes hub.db, releases the lock, wipes the key and frees s. Accepts NULL. */
 void hub_site_close(hub_site *s);
 
-/* The registration public key as 64 hex (for the kiosk's config). */
+/* The current registration public key as 64 hex (for the kiosk's config and every manifest),
+ * derived from keys/registration.key: the file kiosks' records must open with. If
+ * keys/registration.pub says otherwise (a rotate interrupted after its commit), it is rewritten
+ * (a failure to do so is only logged). The errors of hub_regkey_load. */
 dk_err hub_site_registration_public(const hub_site *s, char hex[2 * HUB_X25519_BYTES + 1])
     DK_MUST_CHECK;
 

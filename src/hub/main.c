@@ -8,6 +8,7 @@
 #include "hub_config.h"
 #include "hub_devices.h"
 #include "hub_keys.h"
+#include "hub_regkeys.h"
 #include "hub_registrations.h"
 #include "hub_release.h"
 #include "hub_serve.h"
@@ -51,6 +52,9 @@ static void usage(FILE *out)
             "  key status [--json]  the keys, and which kiosks trust the successor yet\n"
             "  key finish [--force] the successor becomes the signing key, the old one is\n"
             "                       retired; refused while a kiosk lags (--force: anyway)\n"
+            "  registration-key rotate   a new key for sealed registrations; the old one is\n"
+            "                       retired and still opens what was sealed to it\n"
+            "  registration-key status [--json]  the keys, and which each kiosk seals to\n"
             "  registrations list [--district D] [--group G] [--all]\n"
             "                       volunteers' registrations, opened: those not handed over yet\n"
             "                       (--all: every one), by district and group\n"
@@ -551,6 +555,61 @@ static int cmd_verify(hub_args *a)
     return 0;
 }
 
+/* ---- registration-key ---- */
+
+static int regkey_usage(const char *why)
+{
+    fprintf(stderr,
+            "district-hub: %s\n"
+            "usage: district-hub registration-key rotate\n"
+            "       district-hub registration-key status [--json]\n",
+            why);
+    return EXIT_USAGE;
+}
+
+static int cmd_regkey(hub_args *a)
+{
+    const char *sub = a->npos ? a->pos[0] : "";
+    int rotate = strcmp(sub, "rotate") == 0, status = strcmp(sub, "status") == 0;
+    if (!rotate && !status)
+        return regkey_usage(a->npos ? "unknown registration-key command"
+                                    : "which registration-key command?");
+    if (a->json && !status)
+        return regkey_usage("--json is for registration-key status");
+    hub_site *s = NULL;
+    dk_err err = hub_site_open(&a->cfg, 0, &s);
+    if (err)
+        return fail(err);
+    long long now = (long long)time(NULL);
+    if (rotate) {
+        hub_regkey_rotate_result r;
+        if (!(err = hub_regkey_rotate(s, now, &r)))
+            printf("registration key changed\n"
+                   "new key (registration_pubkey):  %s\n"
+                   "old key, retired:               %s\n"
+                   "  kept in %s: it still opens every record sealed to it (never deleted by "
+                   "the hub)\n"
+                   "nothing was published: the next district-hub publish names the new key in "
+                   "its release, and each kiosk seals new registrations to it from its next sync "
+                   "on\n"
+                   "next:\n"
+                   "  1. back up keys/ now (the new key and the retired one)\n"
+                   "  2. district-hub publish (even without changes)\n"
+                   "  3. district-hub registration-key status, until every kiosk reports the new "
+                   "key\n"
+                   "a running serve reads the keys again by itself when a record does not open "
+                   "with those it has\n",
+                   r.current, r.previous, r.retired_path);
+    } else {
+        hub_regkey_status st;
+        if (!(err = hub_regkey_status_get(s, &st)))
+            err = hub_regkey_status_print(&st, now, a->json, stdout);
+        hub_regkey_status_free(&st);
+    }
+    hub_site_close(s);
+    return err ? fail(err) : 0;
+}
+
 /* ---- registrations ---- */
 
 static int reg_usage(const char *why)
@@ -618,7 +677,8 @@ static int cmd_registrations(hub_args *a)
     if (err)
         return fail(err);
     hub_regkey *key = NULL;
-    if ((list || export) && (err = hub_regkey_load(s->registration_key_path, &key))) {
+    if ((list || export) &&
+        (err = hub_regkey_load_ring(s->registration_key_path, s->regkey_retired_dir, &key))) {
         hub_site_close(s);
         return fail(err);
     }
@@ -632,7 +692,7 @@ static int cmd_registrations(hub_args *a)
                    a->district ? a->district : "", a->group ? " for " : "");
             printf("%s%s\n", a->group ? a->group : "", a->all ? "" : " (--all shows every one)");
             if (sum.unreadable)
-                printf("%lld cannot be opened with keys/registration.key\n", sum.unreadable);
+                printf("%lld cannot be opened with the registration keys\n", sum.unreadable);
         }
     } else if (export) {
         err = hub_registrations_export(s->db, key, &f, a->pos[1], sep, a->mark_handed_over, now,
@@ -691,6 +751,8 @@ static const command commands[] = {
     {"devices", 0, 0, "devices [--json] [--config FILE]", cmd_devices},
     {"export-static", 1, 1, "export-static DIR [--config FILE]", cmd_export},
     {"key", 1, 1, "key rotate | key status [--json] | key finish [--force]", cmd_key},
+    {"registration-key", 1, 1, "registration-key rotate | registration-key status [--json]",
+     cmd_regkey},
     {"verify-static", 1, 1, "verify-static DIR [--trusted-keys HEX,...]", cmd_verify},
     {"registrations", HUB_ARGS_MAX, 1, "registrations list|export|handed-over|delete|purge ...",
      cmd_registrations},

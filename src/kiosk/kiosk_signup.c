@@ -18,36 +18,14 @@ struct kiosk_signup {
     dk_app *app;
     kiosk_sync *ks; /* NULL: no hub configured */
     dk_outbox *ob;  /* this thread's connection; the worker opens its own */
-    unsigned char hub_key[DK_OUTBOX_HUB_KEY_BYTES];
-    char note[256]; /* for the staff screen, "" for none */
+    unsigned char hub_key[DK_OUTBOX_HUB_KEY_BYTES]; /* registration_pubkey: used without a sync */
+    char note[256];                                 /* for the staff screen, "" for none */
 
     long long refused_shown; /* the quarantine count the staff screen has; -1: none yet */
 };
 
 _Static_assert(DK_APP_REFUSED_GROUPS >= DK_OUTBOX_SUMMARY_GROUPS,
                "the staff screen has room for every group of the summary");
-
-/* Reads registration_pubkey into key. DK_ERR_INVALID with the reason in plain words. */
-static dk_err parse_key(const char *hex, unsigned char key[DK_OUTBOX_HUB_KEY_BYTES])
-{
-    if (!hex[0])
-        return dk_error_set(DK_ERR_INVALID,
-                            "registration_pubkey is not set (district-hub device add prints it)");
-    if (strlen(hex) != 2 * DK_OUTBOX_HUB_KEY_BYTES ||
-        dk_hex_decode(hex, key, DK_OUTBOX_HUB_KEY_BYTES) != DK_OK)
-        return dk_error_set(DK_ERR_INVALID,
-                            "registration_pubkey is not a key: it must be 64 hex digits, as "
-                            "district-hub device add prints it");
-    /* A key crypto_box_seal cannot use (all zeros, a point of small order) would fail every
-     * registration after the visitor typed it: try it once now. */
-    unsigned char probe[crypto_box_SEALBYTES + 1];
-    const unsigned char m = 0;
-    if (crypto_box_seal(probe, &m, 1, key) != 0)
-        return dk_error_set(DK_ERR_INVALID,
-                            "registration_pubkey is not a usable key (check the line district-hub "
-                            "device add printed)");
-    return DK_OK;
-}
 
 /* Shows the outbox's figures (backlog -1: unknown) and note on the staff screen: through the
  * sync glue when there is one (note NULL: keep the one it has), else directly (the app then
@@ -189,9 +167,15 @@ static dk_err submit(void *ctx, const dk_signup *rec)
     memcpy(&copy, rec, sizeof copy);
     long long now = (long long)time(NULL), time_floor = kiosk_sync_time_floor(su->ks);
     copy.created = now > time_floor ? now : time_floor;
+    /* The key is asked for now, not at start: a release that named a new registration key
+     * reaches a running kiosk with the sync (dk_sync_registration_key). */
+    unsigned char hub_key[DK_OUTBOX_HUB_KEY_BYTES];
+    if (kiosk_sync_registration_key(su->ks, hub_key, NULL) != DK_OK)
+        memcpy(hub_key, su->hub_key, sizeof hub_key);
     char key[DK_OUTBOX_IDEM_KEY_HEX];
-    dk_err err = dk_outbox_add(su->ob, &copy, su->hub_key, key);
+    dk_err err = dk_outbox_add(su->ob, &copy, hub_key, key);
     dk_signup_wipe(&copy);
+    sodium_memzero(hub_key, sizeof hub_key);
     if (err) {
         /* dk_outbox_add's details name a rule, a limit or SQLite's words, never a value. */
         dk_warn("sign-up: a registration could not be stored: %s", dk_error_detail());
@@ -208,8 +192,12 @@ dk_err kiosk_signup_start(const dk_config *cfg, dk_app *app, kiosk_sync *ks, kio
     *out = NULL;
     unsigned char key[DK_OUTBOX_HUB_KEY_BYTES];
     char note[256];
-    if (parse_key(cfg->registration_pubkey, key) != DK_OK) {
-        snprintf(note, sizeof note, "sign-up is off: %s", dk_error_detail());
+    int from_release = 0;
+    /* registration_pubkey, else the key a release named (a kiosk set up without one turns
+     * sign-up on at its first start after a release named a key). */
+    dk_err err = dk_sync_parse_registration_key(cfg->registration_pubkey, key);
+    snprintf(note, sizeof note, "sign-up is off: %s", err ? dk_error_detail() : "");
+    if (err && kiosk_sync_registration_key(ks, key, &from_release) != DK_OK) {
         dk_warn("%s", note);
         sodium_memzero(key, sizeof key);
         show(cfg, app, ks, -1, 0, note);
@@ -244,8 +232,9 @@ dk_err kiosk_signup_start(const dk_config *cfg, dk_app *app, kiosk_sync *ks, kio
     if (!ks)
         snprintf(su->note, sizeof su->note,
                  "registrations wait on this kiosk: no hub_url is set to send them to");
-    dk_info("sign-up: on; registrations are sealed for the hub into %s/%s%s", cfg->data_dir,
-            DK_OUTBOX_FILE, su->note[0] ? " and wait there: no hub_url is set" : "");
+    dk_info("sign-up: on; registrations are sealed for the hub into %s/%s%s%s", cfg->data_dir,
+            DK_OUTBOX_FILE, su->note[0] ? " and wait there: no hub_url is set" : "",
+            from_release ? " (to the registration key the newest release named)" : "");
     refresh(su, su->note, 1);
     *out = su;
     return DK_OK;

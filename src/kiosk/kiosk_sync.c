@@ -254,6 +254,12 @@ long long kiosk_sync_time_floor(kiosk_sync *ks)
     return ks ? dk_sync_time_floor(ks->sync) : 0;
 }
 
+dk_err kiosk_sync_registration_key(kiosk_sync *ks, unsigned char key[DK_OUTBOX_HUB_KEY_BYTES],
+                                   int *from_release)
+{
+    return dk_sync_registration_key(ks ? ks->sync : NULL, key, from_release);
+}
+
 void kiosk_sync_set_note(kiosk_sync *ks, const char *note)
 {
     if (!ks)

@@ -50,6 +50,13 @@ void kiosk_sync_request_upload(kiosk_sync *ks);
 /* The sync's time floor [unix s] (dk_sync_time_floor), 0 for NULL. */
 long long kiosk_sync_time_floor(kiosk_sync *ks);
 
+/* The key a new registration is sealed to now (dk_sync_registration_key: the newest accepted
+ * release's registration_key, else registration_pubkey); asked by kiosk_signup at each seal, so
+ * a key change reaches a running kiosk with the release that names it. DK_ERR_NOTFOUND for ks
+ * NULL or when neither names a key. */
+dk_err kiosk_sync_registration_key(kiosk_sync *ks, unsigned char key[DK_OUTBOX_HUB_KEY_BYTES],
+                                   int *from_release) DK_MUST_CHECK;
+
 /* A line for the staff screen from elsewhere (kiosk_signup: "sign-up is off: ..."), shown with
  * the sync's own news; copied; NULL or "" for none. Accepts ks NULL (then nothing happens: the
  * caller shows it itself). */
