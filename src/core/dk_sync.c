@@ -994,8 +994,14 @@ static dk_err run(cycle *c, dk_sync_result *result)
     dk_fs_remove_stale_temps(c->objdir);
     c->keys = s->config_keys;
     for (size_t i = 0; i < c->st.key_count; i++)
-        if (dk_sign_keyring_add(&c->keys, c->st.keys[i]) != DK_OK)
-            break; /* the ring is full: the configured keys come first */
+        if (dk_sign_keyring_add(&c->keys, c->st.keys[i]) != DK_OK) {
+            /* The ring is full: the configured keys come first. Said, not swallowed: a key
+             * the hub rotated to would not be trusted, and its releases would be refused. */
+            dk_warn("sync: %zu of the keys the release names are not trusted: trusted_keys "
+                    "already holds the most keys a kiosk trusts (%d); remove retired ones",
+                    c->st.key_count - i, DK_SIGN_MAX_KEYS);
+            break;
+        }
     read_content_info(c);
     long long rollback_floor =
         c->st.manifest_version > c->content_version ? c->st.manifest_version : c->content_version;
