@@ -398,6 +398,71 @@ static void images_decode_at_the_size_drawn_and_upgrade(void)
     kiosk_images_free(img);
 }
 
+/* Issue 3 (peak memory): a decode holds the whole picture while it scales it down, so the cache
+ * makes room for that when it is asked for, not only for the small texture it will keep: a
+ * screenful while the picture's size is unknown, the picture once an earlier decode told it. */
+static void images_decodes_in_flight_take_room_for_their_picture(void)
+{
+    kiosk_images *img = NULL;
+    size_t budget = 2200000; /* two 300x169 tiles (0.2 MB each) and a screenful (1.92 MB) don't */
+    CHECK(kiosk_images_new(ren, objects, budget, W, H, &img) == DK_OK, "%s", dk_error_detail());
+    if (!img)
+        return;
+    kiosk_image_view v;
+    kiosk_images_frame(img);
+    kiosk_images_draw(img, webp, 300, 169, KIOSK_IMAGE_COVER, &v);
+    kiosk_images_draw(img, png, 300, 169, KIOSK_IMAGE_COVER, &v);
+    pump(img);
+    kiosk_images_stats st;
+    kiosk_images_get_stats(img, &st);
+    CHECK(st.count == 2 && st.evictions == 0, "tiles cached: %zu, evictions %llu", st.count,
+          st.evictions);
+    kiosk_images_frame(img); /* two frames without them: no longer on screen */
+    kiosk_images_frame(img);
+    kiosk_images_frame(img);
+    kiosk_images_draw(img, hero, 100, 56, KIOSK_IMAGE_COVER, &v); /* 22 kB, size unknown */
+    kiosk_images_get_stats(img, &st);
+    CHECK(st.count == 1 && st.evictions == 1, "room for a screenful: %zu cached, %llu evicted",
+          st.count, st.evictions);
+    pump(img);
+    CHECK(kiosk_images_state(img, hero) == KIOSK_IMAGE_READY, "hero decoded");
+    kiosk_images_frame(img);
+    kiosk_images_frame(img);
+    kiosk_images_frame(img);
+    /* Another size of the hero: 90 kB to keep, from its 1920x1080 picture (8.3 MB). */
+    CHECK(kiosk_images_draw(img, hero, 200, 112, KIOSK_IMAGE_COVER, &v) == 1 && !v.exact,
+          "the hero at its old size meanwhile");
+    kiosk_images_get_stats(img, &st);
+    CHECK(st.count == 1 && st.evictions == 2, "all but the hero on screen: %zu, %llu", st.count,
+          st.evictions);
+    CHECK(kiosk_images_state(img, hero) == KIOSK_IMAGE_READY, "the hero is on screen: kept");
+    pump(img);
+    CHECK(kiosk_images_draw(img, hero, 200, 112, KIOSK_IMAGE_COVER, &v) == 1 && v.exact,
+          "then the exact one");
+    kiosk_images_free(img);
+}
+
+/* Issue 3: SDL makes a texture whole before the decoded picture is copied in, so for a moment
+ * both are there: the cache makes room for both. */
+static void images_a_texture_and_its_picture_fit_the_budget_together(void)
+{
+    kiosk_images *img = NULL;
+    size_t budget = 2u << 20; /* 640x360 is 0.92 MB: two fit, three don't */
+    CHECK(kiosk_images_new(ren, objects, budget, W, H, &img) == DK_OK, "%s", dk_error_detail());
+    if (!img)
+        return;
+    kiosk_images_get(img, hero, 640, 360);
+    pump(img);
+    kiosk_images_get(img, webp, 640, 360);
+    pump(img);
+    kiosk_images_stats st;
+    kiosk_images_get_stats(img, &st);
+    CHECK(kiosk_images_state(img, webp) == KIOSK_IMAGE_READY, "the new one is cached");
+    CHECK(st.count == 1 && st.evictions == 1 && st.bytes <= budget, "%zu cached, %llu evicted",
+          st.count, st.evictions);
+    kiosk_images_free(img);
+}
+
 static void images_full_queue_drops_the_oldest_requests(void)
 {
     kiosk_images *img = NULL;
@@ -459,6 +524,37 @@ static void text_cache_stays_within_budget_and_keys_on_colour(void)
     kiosk_render_free(kr);
 }
 
+/* Issue 3: with fewer bytes than the screen's lines, a new line must not push out lines the
+ * same frame draws after it (they would be rendered again every frame), and lines that left
+ * the screen go at the end of the frame. */
+static void text_cache_smaller_than_a_screen_renders_each_line_once(void)
+{
+    kiosk_render *kr = NULL;
+    size_t budget = 16u << 10; /* less than two lines */
+    CHECK(kiosk_render_new(ren, fonts, NULL, budget, &kr) == DK_OK, "%s", dk_error_detail());
+    if (!kr)
+        return;
+    static char lines[21][64];
+    dk_cmd c[21];
+    snprintf(lines[0], sizeof lines[0], "Eine neue Zeile oben");
+    for (int i = 1; i < 21; i++)
+        snprintf(lines[i], sizeof lines[i], "Zeile %d: Hörde, Straße", i);
+    for (int i = 0; i < 21; i++)
+        c[i] = text(10, 5 + 28 * i, DK_UI_FONT(DK_FONT_BODY, 0), lines[i]);
+    kiosk_render_commands(kr, c + 1, 20); /* a screen of 20 lines */
+    kiosk_render_commands(kr, c, 21);     /* scrolled: a new line first, the 20 after it */
+    kiosk_render_stats st;
+    kiosk_render_get_stats(kr, &st);
+    CHECK(st.text_misses == 21 && st.text_hits == 20, "misses %llu, hits %llu", st.text_misses,
+          st.text_hits);
+    CHECK(st.text_count == 21 && st.text_bytes > budget, "the screen's lines stay: %zu, %zu",
+          st.text_count, st.text_bytes);
+    kiosk_render_commands(kr, c, 1); /* only the new line is left on screen */
+    kiosk_render_get_stats(kr, &st);
+    CHECK(st.text_count == 1, "lines off screen evicted after the frame: %zu left", st.text_count);
+    kiosk_render_free(kr);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 9) {
@@ -502,8 +598,11 @@ int main(int argc, char **argv)
     RUN(images_clear_drops_everything);
     RUN(images_lru_stays_within_budget);
     RUN(images_decode_at_the_size_drawn_and_upgrade);
+    RUN(images_decodes_in_flight_take_room_for_their_picture);
+    RUN(images_a_texture_and_its_picture_fit_the_budget_together);
     RUN(images_full_queue_drops_the_oldest_requests);
     RUN(text_cache_stays_within_budget_and_keys_on_colour);
+    RUN(text_cache_smaller_than_a_screen_renders_each_line_once);
 
     kiosk_render_free(render);
     kiosk_images_free(images);

@@ -28,6 +28,8 @@
 #define PLAIN_MAX 512               /* [bytes] a person's name, phone number or e-mail address */
 #define INDEX_TEXT_MAX (512 * 1024) /* [bytes] the text of one search row */
 
+#define CACHE_KIB 256 /* [KiB] SQLite's page cache for the read-only content (dk_store_open) */
+
 /* ==== The tables ==== */
 
 /* Translatable texts have one column per language: <name>_de (required), <name>_en, <name>_tr
@@ -1820,6 +1822,12 @@ dk_err dk_store_open(const char *db_path, dk_store **out)
         err = register_rank(s->db);
     if (!err)
         err = exec_sql(s->db, "PRAGMA query_only = ON", "opening the content database");
+    /* Read-only, and its pages stay in the system's file cache: SQLite's own cache (2 MB by
+     * default, as large as the whole bundled content) only kept a second copy of them in the
+     * kiosk's memory. */
+    if (!err)
+        err = exec_sql(s->db, "PRAGMA cache_size = -" STRINGIFY(CACHE_KIB),
+                       "opening the content database");
     if (!err)
         err = load_info(s, db_path);
     if (err)

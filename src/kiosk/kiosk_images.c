@@ -101,7 +101,11 @@ struct kiosk_images {
     list lru;        /* READY entries */
     list failed;     /* FAILED entries, oldest at the tail */
     int outstanding; /* requests handed to the queue whose result has not come back */
+    int inflight;    /* entries with a decode in flight */
     size_t decoding; /* [bytes] the textures of the entries in flight will take, about */
+    /* [bytes] the most one of those decodes holds beyond its texture while it works (the whole
+     * picture it decodes, see in_flight), since the last time none was in flight */
+    size_t decode_extra;
     int warned_hash;
     unsigned long long frame; /* kiosk_images_frame() calls; 0: never (strict budget) */
     kiosk_images_stats stats;
@@ -140,12 +144,32 @@ static int owns_simd_pixels(const SDL_Surface *s)
            s->pixels != NULL;
 }
 
+/* A new w x h surface of a 32-bit format whose pixels are left as they are (the caller writes
+ * every one), allocated as SDL allocates them (see take_pixels). SDL zeroes the pixels of every
+ * surface it makes, which makes all of them resident at once beside the whole picture they are
+ * scaled from; left alone, a large buffer (its own mapping) takes memory only as its rows are
+ * written, while stretch gives back the picture's. NULL on out of memory. */
+static SDL_Surface *blank_surface(int w, int h, Uint32 format)
+{
+    int pitch = w * 4;
+    void *pixels = SDL_SIMDAlloc((size_t)pitch * (size_t)h);
+    if (!pixels)
+        return NULL;
+    SDL_Surface *d = SDL_CreateRGBSurfaceWithFormatFrom(pixels, w, h, 32, pitch, format);
+    if (!d) {
+        SDL_SIMDFree(pixels);
+        return NULL;
+    }
+    d->flags = (d->flags & ~(Uint32)SDL_PREALLOC) | SDL_SIMD_ALIGNED; /* freed with d */
+    return d;
+}
+
 /* Halves a 32-bit surface with a 2x2 box filter: the clean way down before the final bilinear
  * step, which alone would skip pixels and alias when shrinking by more than 2. */
 static SDL_Surface *halve(SDL_Surface *s)
 {
     int w = s->w / 2, h = s->h / 2;
-    SDL_Surface *d = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, s->format->format);
+    SDL_Surface *d = blank_surface(w, h, s->format->format);
     if (!d)
         return NULL;
     for (int y = 0; y < h; y++) {
@@ -240,7 +264,7 @@ static SDL_Surface *resample(SDL_Surface *s, int full_w, int full_h, SDL_Rect pa
     if (s->w == full_w && s->h == full_h && part.x == 0 && part.y == 0 && part.w == s->w &&
         part.h == s->h)
         return s;
-    SDL_Surface *d = SDL_CreateRGBSurfaceWithFormat(0, part.w, part.h, 32, s->format->format);
+    SDL_Surface *d = blank_surface(part.w, part.h, s->format->format);
     if (d && s->w == full_w && s->h == full_h) { /* a crop at the same scale */
         for (int y = 0; y < part.h; y++)
             memcpy((Uint8 *)d->pixels + (size_t)y * (size_t)d->pitch,
@@ -525,12 +549,43 @@ static size_t key_bytes(const kiosk_images *img, key k)
     return (size_t)k.w * (size_t)k.h * 4;
 }
 
+/* Counts a decode of e made for k against the budget until its result is handled, at the
+ * most it holds at once: while it works, the whole picture, 32 bits a pixel, before it is
+ * scaled to its texture (a full-screen JPEG is 8 MiB at 1920x1080, for a 2 MiB strip); when it
+ * is handled, its surface and the new texture, which SDL makes whole before a row is copied.
+ * The worker decodes one at a time, so the decodes in flight together hold their textures plus
+ * at most the largest such surplus. The picture's size is known from an earlier decode of e;
+ * until then a screenful, the size content pictures are made at. */
+static void in_flight(kiosk_images *img, entry *e, key k)
+{
+    size_t bytes = key_bytes(img, k);
+    size_t picture = e->src_w > 0 && e->src_h > 0 ? (size_t)e->src_w * (size_t)e->src_h * 4
+                                                  : (size_t)img->max_w * (size_t)img->max_h * 4;
+    size_t extra = picture > 2 * bytes ? picture - bytes : bytes;
+    e->inflight = 1;
+    e->inflight_for = k;
+    e->inflight_bytes = bytes;
+    img->inflight++;
+    img->decoding += bytes;
+    if (extra > img->decode_extra)
+        img->decode_extra = extra;
+}
+
 static void not_in_flight(kiosk_images *img, entry *e)
 {
-    if (e->inflight)
+    if (e->inflight) {
         img->decoding -= e->inflight_bytes;
+        if (--img->inflight == 0)
+            img->decode_extra = 0;
+    }
     e->inflight = 0;
     e->inflight_bytes = 0;
+}
+
+/* [bytes] kept free in the budget for the decodes in flight (see in_flight). */
+static size_t reserved(const kiosk_images *img)
+{
+    return img->decoding + img->decode_extra;
 }
 
 /* Unlinks e from the table and its list and frees it with its texture. */
@@ -575,10 +630,7 @@ static int enqueue(kiosk_images *img, entry *e, key k)
     SDL_CondSignal(img->wake);
     SDL_UnlockMutex(img->lock);
     not_in_flight(img, e);
-    e->inflight = 1;
-    e->inflight_for = k;
-    e->inflight_bytes = key_bytes(img, k);
-    img->decoding += e->inflight_bytes;
+    in_flight(img, e, k);
     img->outstanding++;
     if (dropped) {
         img->outstanding--;
@@ -598,15 +650,14 @@ static void evict(kiosk_images *img, const entry *keep, size_t incoming, size_t 
                   unsigned long long pinned_since);
 
 /* Evicts textures not on screen beyond the budget now rather than at the next upload, less
- * room for the decodes under way (the size of their textures: a decode holds more while it
- * works, so this only roughly sizes the room): they then find it, instead of adding to what the
- * screen before left behind. Only once frames are counted (kiosk_images_frame), so that the
- * textures on screen are known. */
+ * the room the decodes under way take (see in_flight): they then find it, instead of adding to
+ * what the screen before left behind. Only once frames are counted (kiosk_images_frame), so
+ * that the textures on screen are known. */
 static void make_room(kiosk_images *img)
 {
     if (img->frame == 0)
         return;
-    size_t reserve = SDL_min(img->decoding, img->budget);
+    size_t reserve = SDL_min(reserved(img), img->budget);
     /* While a frame is drawn, what the frame before drew may still be drawn again. */
     evict(img, NULL, reserve, 0, img->frame - 1);
 }
@@ -846,8 +897,9 @@ static void delivered(kiosk_images *img)
 }
 
 /* The texture of s (which is freed afterwards), copied in bands of UPLOAD_ROWS rows whose
- * pages of s are given back as they are copied, so that a picture and its texture are not both
- * resident whole. NULL if SDL cannot make it. */
+ * pages of s are given back as they are copied. SDL zeroes a new texture whole before the first
+ * row is copied, so both are resident whole for a moment: upload() makes room for both. NULL if
+ * SDL cannot make it. */
 static SDL_Texture *texture_of(SDL_Renderer *renderer, SDL_Surface *s)
 {
     SDL_Texture *t = NULL;
@@ -876,9 +928,10 @@ static int upload(kiosk_images *img, entry *e, result *r)
 {
     SDL_Surface *s = r->surface;
     size_t bytes = (size_t)s->w * (size_t)s->h * 4;
-    size_t old = e->state == READY ? e->bytes : 0;
-    /* Between frames: what the last frame drew is on screen, nothing else. */
-    evict(img, e, bytes > old ? bytes - old : 0, e->state == READY ? 0 : 1, img->frame);
+    /* Between frames: what the last frame drew is on screen, nothing else. Room for s and the
+     * new texture, both whole for a moment (e's old one goes after), and for the decodes still
+     * in flight: the worker starts the next one as soon as this is handled. */
+    evict(img, e, 2 * bytes + reserved(img), e->state == READY ? 0 : 1, img->frame);
     SDL_Texture *t = texture_of(img->renderer, s);
     if (!t) {
         SDL_snprintf(r->detail, sizeof r->detail, "cannot make a %dx%d texture: %s", s->w, s->h,

@@ -20,9 +20,12 @@
  * (a cover image cropped to its rectangle, a contained one fitted into it), so that a software
  * renderer copies it 1:1 instead of scaling it every frame, and no texture holds pixels nobody
  * sees. Images without transparency become textures without an alpha channel, drawn without
- * blending. The byte budget is soft for the images of the frame being drawn: textures drawn in
- * the last frame (kiosk_images_frame()) are never evicted, so a budget smaller than what one
- * screen shows costs memory for that screen, never a decode every frame. */
+ * blending. The byte budget covers the pictures being decoded as well as the cached textures:
+ * a decode holds the whole picture, 32 bits a pixel, while it scales it, and its result and the
+ * new texture for a moment when it is handled; the cache makes room for that before (see
+ * kiosk_images_frame()). The budget is soft for the images of the frame being drawn: textures
+ * drawn in the last frame are never evicted, so a budget smaller than what one screen shows
+ * costs memory for that screen, never a decode every frame. */
 
 /* Tunables. The byte budget comes from the config (image_cache_mb). */
 #define KIOSK_IMAGES_QUEUE_MAX    64   /* [requests] waiting; beyond it the oldest is dropped */
@@ -39,13 +42,13 @@ typedef struct kiosk_images kiosk_images;
 
 /* A new image cache for renderer (borrowed: it must outlive the cache) reading objects from
  * objects_dir (copied; e.g. "<data_dir>/objects"), holding at most budget_bytes of textures
- * (width x height x 4 each), and decoding nothing larger than max_w x max_h (the screen; 0 for
- * no limit) beyond what covering that area needs. Calls IMG_Init() for JPEG, PNG and WebP and
- * starts the worker thread. The SDL video and events subsystems must be initialised. Fails
- * with DK_ERR_INVALID (bad argument, no event type left: detail has SDL_GetError()),
- * DK_ERR_LIMIT (path too long) or DK_ERR_NOMEM (includes: thread not started). On success *out
- * belongs to the caller: free it with kiosk_images_free() before destroying the renderer.
- * UI thread only, like every function here. */
+ * (width x height x 4 each) and pictures being decoded, and decoding nothing larger than
+ * max_w x max_h (the screen; 0 for no limit) beyond what covering that area needs. Calls
+ * IMG_Init() for JPEG, PNG and WebP and starts the worker thread. The SDL video and events
+ * subsystems must be initialised. Fails with DK_ERR_INVALID (bad argument, no event type left:
+ * detail has SDL_GetError()), DK_ERR_LIMIT (path too long) or DK_ERR_NOMEM (includes: thread
+ * not started). On success *out belongs to the caller: free it with kiosk_images_free() before
+ * destroying the renderer. UI thread only, like every function here. */
 dk_err kiosk_images_new(SDL_Renderer *renderer, const char *objects_dir, size_t budget_bytes,
                         int max_w, int max_h, kiosk_images **out) DK_MUST_CHECK;
 
@@ -94,8 +97,10 @@ int kiosk_images_draw(kiosk_images *img, const char *hash, int w, int h, kiosk_i
                       kiosk_image_view *out);
 
 /* A new frame begins: first the least recently used textures that the frame before did not
- * draw are evicted beyond the budget (less room for a decode under way, if any: a screenful);
- * then the textures kiosk_images_draw() returns are kept (not evicted) until the next call,
+ * draw are evicted beyond the budget, less the room the decodes in flight take: each its
+ * texture, and the one that needs most beyond that its picture (a screenful until its size is
+ * known from an earlier decode) or, when more, its result beside the new texture; then the
+ * textures kiosk_images_draw() returns are kept (not evicted) until the next call,
  * whatever the budget. The renderer calls it once per frame, before drawing. It ends the life
  * of textures returned before it, like kiosk_images_handle_event(). Without it (tests) the
  * budget is strict, as it is for kiosk_images_get(). Can't fail. */
@@ -114,7 +119,8 @@ kiosk_image_state kiosk_images_state(const kiosk_images *img, const char *hash);
 Uint32 kiosk_images_event_type(const kiosk_images *img);
 
 /* Takes a decoded image out of ev if ev is one of ours: evicts the least recently used textures
- * to make room for it within the budget (never those drawn in the last frame, see
+ * to make room within the budget for its texture, for its surface beside it while it is copied,
+ * and for the decodes still in flight (never those drawn in the last frame, see
  * kiosk_images_frame(), and a single texture larger than the whole budget is still kept,
  * alone), uploads it to a texture, and frees the surface and the result. Also drops every texture
  * on SDL_RENDER_DEVICE_RESET (the renderer lost them). Returns 1 if a frame should be drawn

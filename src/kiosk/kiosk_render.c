@@ -48,6 +48,9 @@ struct kiosk_render {
     int max_texture_w;
     size_t text_budget;
     unsigned long long frame; /* kiosk_render_commands() calls */
+    const dk_cmd *cmds;       /* the frame being drawn (borrowed, during the call) */
+    size_t ncmds;
+    int marked; /* its lines are marked (text_mark_frame) */
     text_entry *buckets[TEXT_BUCKETS];
     text_entry *head, *tail;
     unsigned warned;
@@ -112,12 +115,16 @@ static void text_remove(kiosk_render *kr, text_entry *e)
     free(e);
 }
 
-/* Keeps the cache within its budget, never evicting a line drawn in this frame: a screen
- * whose lines need more than the budget keeps them (for as long as it shows them) rather than
- * render every line again every frame. The LRU list is in order of use, so the first such line
- * from the tail ends the search. */
+static void text_mark_frame(kiosk_render *kr);
+
+/* Keeps the cache within its budget, never evicting a line of this frame (drawn, or to be
+ * drawn: see text_mark_frame): a screen whose lines need more than the budget keeps them (for
+ * as long as it shows them) rather than render every line again every frame. The LRU list is
+ * in order of use, so the first such line from the tail ends the search. */
 static void text_evict(kiosk_render *kr)
 {
+    if (!kr->marked && kr->stats.text_bytes > kr->text_budget)
+        text_mark_frame(kr);
     while (kr->tail && kr->tail->frame != kr->frame &&
            (kr->stats.text_bytes > kr->text_budget ||
             kr->stats.text_count > KIOSK_RENDER_TEXT_ENTRIES)) {
@@ -126,21 +133,33 @@ static void text_evict(kiosk_render *kr)
     }
 }
 
+/* The cached line, or NULL; if found, it is marked as drawn in this frame and made the most
+ * recently used. */
+static text_entry *text_find(kiosk_render *kr, int font, int px, uint32_t rgb, uint32_t h,
+                             const char *s, size_t len)
+{
+    for (text_entry *e = kr->buckets[h & (TEXT_BUCKETS - 1)]; e; e = e->chain) {
+        if (e->hash == h && e->font == font && e->px == px && e->rgb == rgb && e->len == len &&
+            memcmp(e->text, s, len) == 0) {
+            e->frame = kr->frame;
+            lru_unlink(kr, e);
+            lru_push(kr, e);
+            return e;
+        }
+    }
+    return NULL;
+}
+
 /* The cached texture of a line, rendering it on a miss. NULL if it cannot be drawn. */
 static text_entry *text_get(kiosk_render *kr, int font, dk_color color, const char *s, size_t len)
 {
     int px = kiosk_fonts_px(kr->fonts, font);
     uint32_t rgb = (uint32_t)color.r << 16 | (uint32_t)color.g << 8 | color.b;
     uint32_t h = text_hash(font, px, rgb, s, len);
-    for (text_entry *e = kr->buckets[h & (TEXT_BUCKETS - 1)]; e; e = e->chain) {
-        if (e->hash == h && e->font == font && e->px == px && e->rgb == rgb && e->len == len &&
-            memcmp(e->text, s, len) == 0) {
-            kr->stats.text_hits++;
-            e->frame = kr->frame;
-            lru_unlink(kr, e);
-            lru_push(kr, e);
-            return e;
-        }
+    text_entry *found = text_find(kr, font, px, rgb, h, s, len);
+    if (found) {
+        kr->stats.text_hits++;
+        return found;
     }
     kr->stats.text_misses++;
     TTF_Font *ttf = kiosk_fonts_get(kr->fonts, font);
@@ -546,7 +565,8 @@ static int draw_frame(kiosk_render *kr, const dk_cmd *cmd, const SDL_Rect *clip)
     return frame_shape(kr, &s, t, sdl_color(cmd->color));
 }
 
-static int draw_text(kiosk_render *kr, const dk_cmd *cmd, const SDL_Rect *clip)
+/* The bytes of a text command that are drawn (0: none), if any of it is inside clip. */
+static size_t text_in_view(kiosk_render *kr, const dk_cmd *cmd, const SDL_Rect *clip)
 {
     if (!cmd->text || cmd->color.a == 0)
         return 0;
@@ -563,7 +583,38 @@ static int draw_text(kiosk_render *kr, const dk_cmd *cmd, const SDL_Rect *clip)
     int line, ascent;
     kiosk_fonts_metrics(kr->fonts, cmd->font, &line, &ascent);
     SDL_Rect box = {cmd->rect.x - line, cmd->rect.y - line, cmd->rect.w + 2 * line, 3 * line};
-    if (!SDL_HasIntersection(&box, clip))
+    return SDL_HasIntersection(&box, clip) ? len : 0;
+}
+
+/* Marks a line the frame will draw, if it is cached (see text_mark_frame). */
+static void text_mark(kiosk_render *kr, const dk_cmd *cmd)
+{
+    SDL_Rect clip = {cmd->clip.x, cmd->clip.y, cmd->clip.w, cmd->clip.h};
+    size_t len = clip.w > 0 && clip.h > 0 ? text_in_view(kr, cmd, &clip) : 0;
+    if (len == 0)
+        return;
+    int px = kiosk_fonts_px(kr->fonts, cmd->font);
+    uint32_t rgb = (uint32_t)cmd->color.r << 16 | (uint32_t)cmd->color.g << 8 | cmd->color.b;
+    (void)text_find(kr, cmd->font, px, rgb, text_hash(cmd->font, px, rgb, cmd->text, len),
+                    cmd->text, len);
+}
+
+/* Marks every cached line the frame draws, once per frame and only when the cache must make
+ * room: a new line then pushes out only lines the frame does not draw. Otherwise, with more
+ * lines on screen than the budget holds, it would evict lines the frame draws after it, and
+ * render them again, every frame. */
+static void text_mark_frame(kiosk_render *kr)
+{
+    kr->marked = 1;
+    for (size_t i = 0; i < kr->ncmds; i++)
+        if (kr->cmds[i].type == DK_CMD_TEXT)
+            text_mark(kr, &kr->cmds[i]);
+}
+
+static int draw_text(kiosk_render *kr, const dk_cmd *cmd, const SDL_Rect *clip)
+{
+    size_t len = text_in_view(kr, cmd, clip);
+    if (len == 0)
         return 0;
     /* Lines are rendered in their own colour rather than white and tinted: on the software
      * renderer a colour-modulated blend takes SDL's slow generic blitter, which made text the
@@ -743,6 +794,9 @@ int kiosk_render_commands(kiosk_render *kr, const dk_cmd *cmds, size_t count)
     kr->frame++;
     if (kr->images)
         kiosk_images_frame(kr->images);
+    kr->cmds = cmds;
+    kr->ncmds = count;
+    kr->marked = 0;
     SDL_SetRenderDrawBlendMode(kr->renderer, SDL_BLENDMODE_BLEND);
     for (size_t i = 0; i < count; i++) {
         const dk_cmd *cmd = &cmds[i];
@@ -775,6 +829,12 @@ int kiosk_render_commands(kiosk_render *kr, const dk_cmd *cmds, size_t count)
         }
     }
     SDL_RenderSetClipRect(kr->renderer, NULL);
+    /* Lines out of view go now, not only when a new line needs room: the cache shrinks to its
+     * budget after every frame rather than keep the screen before's lines until then. */
+    kr->marked = 1; /* every line of the frame is drawn, so marked */
+    text_evict(kr);
+    kr->cmds = NULL;
+    kr->ncmds = 0;
     return failed;
 }
 

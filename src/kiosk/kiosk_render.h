@@ -13,11 +13,12 @@
 #include <stddef.h>
 
 /* Tunables. */
-/* [bytes] default budget of cached text textures (width x height x 4): the lines of one screen
- * and some (at 1920x1080 the lines on screen took at most 4.5 MiB in tools/bench's walk, 2 MiB
- * mostly). Soft for the lines of the frame being drawn, which are never evicted: a screen with
- * more text costs memory while it shows, not rendering every line every frame. */
-#define KIOSK_RENDER_TEXT_BUDGET  (4u << 20)
+/* [bytes] default budget of cached text textures (width x height x 4). Soft for the lines of the
+ * frame being drawn, which are never evicted: a screen with more text costs memory while it
+ * shows, not rendering every line every frame (at 1920x1080 the lines on screen took at most
+ * 4.5 MiB in tools/bench's walk, 2 MiB mostly). Beyond those, it keeps lines scrolled out of
+ * view for scrolling back; at the end of each frame the cache shrinks to it again. */
+#define KIOSK_RENDER_TEXT_BUDGET  (2u << 20)
 #define KIOSK_RENDER_TEXT_ENTRIES 4096 /* [lines] cached, whatever their bytes */
 /* [bytes] longest line drawn; the rest is cut (2048 bytes are far wider than any screen) */
 #define KIOSK_RENDER_TEXT_MAX 2048

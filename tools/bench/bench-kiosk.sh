@@ -24,6 +24,9 @@ MEM_RUNS=${MEM_RUNS:-3}
 IDLE_S=${IDLE_S:-60}
 IDLE_RUNS=${IDLE_RUNS:-1}
 W=1920 H=1080
+# The issue's memory target is 60 MB, 60,000,000 bytes. The figures are MiB (1,048,576 bytes),
+# so the target is checked and shown in MiB too: against "60", 59.6 MiB (62.5 MB) read as met.
+MEM_TARGET_MIB=57.2
 if [[ ! -x $kiosk || ! -f $bundle/manifest.json ]]; then
   echo "bench: build first: cmake -S . -B build -DDK_WERROR=ON && cmake --build build -j2" >&2
   exit 2
@@ -82,13 +85,15 @@ pct() { sort -g | awk -v p="$1" '{ a[NR] = $1 } END { if (!NR) { print "-"; exit
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 rows=() cmds=()
-# row NAME MEDIAN WORST UNIT TARGET(or -) CMD_INDEX [lower-is-better: 1]
+# row NAME MEDIAN WORST UNIT TARGET(or -) CMD_INDEX: lower is better; a MiB target is shown with
+# the MB it stands for.
 row() {
-  local verdict=""
+  local verdict="" target=${5/#-/}
   if [[ $5 != - && $2 != - ]]; then
     verdict=$(awk -v m="$2" -v w="$3" -v t="$5" 'BEGIN { print (w <= t ? "met" : (m <= t ? "met (median; worst missed)" : "MISSED")) }')
   fi
-  rows+=("$(printf '%-46s %10s %10s %-5s %-8s %-26s [%s]' "$1" "$2" "$3" "$4" "${5/#-/}" "$verdict" "$6")")
+  [[ $5 = "$MEM_TARGET_MIB" && $4 = MiB ]] && target="$5 (60 MB)"
+  rows+=("$(printf '%-46s %10s %10s %-5s %-12s %-26s [%s]' "$1" "$2" "$3" "$4" "$target" "$verdict" "$6")")
 }
 cmd() { cmds+=("$1"); c=${#cmds[@]}; }
 
@@ -236,9 +241,9 @@ for i in $(seq "$MEM_RUNS"); do
 done
 cmd "/usr/bin/time -f %M env DK_BENCH_MEM=1 LD_PRELOAD=dk_benchhook.so $kcmd --data-dir D --script walk.script  (hook: VmHWM at exit)"
 read -r m w < <(printf '%s\n' "${peak[@]}" | stats)
-row "peak memory (VmHWM), all screens + images" "$m" "$w" MiB 60 "$c"
+row "peak memory (VmHWM), all screens + images" "$m" "$w" MiB "$MEM_TARGET_MIB" "$c"
 read -r m w < <(printf '%s\n' "${peak_time[@]}" | stats)
-row "  the same by GNU time (max RSS)" "$m" "$w" MiB 60 "$c"
+row "  the same by GNU time (max RSS)" "$m" "$w" MiB "$MEM_TARGET_MIB" "$c"
 read -r m w < <(printf '%s\n' "${first_frame[@]}" | stats)
 row "  resident at the first frame" "$m" "$w" MiB - "$c"
 read -r m w < <(printf '%s\n' "${after_attract[@]}" | stats)
@@ -255,7 +260,7 @@ if [[ ${MEM_VARIANTS:-0} = 1 ]]; then
   for mb in 8 16 96; do
     cmd "the walk with --set image_cache_mb=$mb"
     v=$(mib_of peak-rss-kb "$work/var-cache$mb.log")
-    row "  what-if: image_cache_mb=$mb" "$v" "$v" MiB 60 "$c"
+    row "  what-if: image_cache_mb=$mb" "$v" "$v" MiB "$MEM_TARGET_MIB" "$c"
   done
 fi
 
@@ -450,13 +455,14 @@ echo "district-kiosk benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores
 echo "load average at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
 echo "kiosk: $kiosk, built $(date -u -r "$kiosk" '+%Y-%m-%d %H:%M UTC'); source tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo
-printf '%-46s %10s %10s %-5s %-8s %-26s %s\n' "figure" "median" "worst" "unit" "target" "" "cmd"
+printf '%-46s %10s %10s %-5s %-12s %-26s %s\n' "figure" "median" "worst" "unit" "target" "" "cmd"
 printf '%s\n' "${rows[@]}"
 echo
 echo "commands (D: an installed data dir; scripts as written by this file into its work folder):"
 for k in "${!cmds[@]}"; do printf '  [%d] %s\n' $((k + 1)) "${cmds[$k]}"; done
 echo
-echo "notes: worst = largest of the runs. The dummy video driver (like kmsdrm) has no blocking wait:"
+echo "notes: worst = largest of the runs. MiB = 1,048,576 bytes: the memory target of 60 MB"
+echo "(60,000,000 bytes) is $MEM_TARGET_MIB MiB. The dummy video driver (like kmsdrm) has no blocking wait:"
 echo "SDL_WaitEventTimeout would poll every 1 ms, so the kiosk polls itself every 10 ms there; X11"
 echo "(and Wayland) block. Frame times are draw(): build + render + SDL_RenderPresent, which is where"
 echo "the software renderer rasterises."
