@@ -287,7 +287,12 @@ static dk_err print_json(const hub_device *list, size_t n, long long now, long s
         if (json_array_append_new(devices, o) != 0)
             oom = 1;
     }
-    char *text = oom ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    return hub_json_print(root, oom, out);
+}
+
+dk_err hub_json_print(json_t *root, int oom, FILE *out)
+{
+    char *text = oom || !root ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (!text)
         return dk_error_set(DK_ERR_NOMEM, "out of memory");

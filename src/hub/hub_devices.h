@@ -48,4 +48,10 @@ int hub_device_flags(const hub_device *d, long long now, long silent_s, long lon
 /* `district-hub devices`: every device with its last heartbeat, as a table (json 0) or JSON. */
 dk_err hub_devices_print(hub_site *s, long long now, int json, FILE *out) DK_MUST_CHECK;
 
+/* Writes root as indented JSON and a newline to out, and releases root (NULL accepted: out of
+ * memory). oom: building root ran out of memory; nothing is written. The --json output of the
+ * staff commands (devices, key status, registration-key status). */
+struct json_t;
+dk_err hub_json_print(struct json_t *root, int oom, FILE *out) DK_MUST_CHECK;
+
 #endif

@@ -5,6 +5,7 @@
 #include "dk_fault.h"
 #include "dk_fs.h"
 #include "dk_log.h"
+#include "hub_devices.h"
 #include "hub_release.h"
 
 #include <errno.h>
@@ -240,16 +241,10 @@ static dk_err print_json(const hub_key_status *st, long long now, FILE *out)
         oom |= json_object_set_new(root, "retired_keys", retired) != 0;
         devices = lagging = retired = NULL; /* owned by root now, also when a set failed */
     }
-    char *text = oom ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(devices);
     json_decref(lagging);
     json_decref(retired);
-    json_decref(root);
-    if (!text)
-        return dk_error_set(DK_ERR_NOMEM, "out of memory");
-    fprintf(out, "%s\n", text);
-    free(text);
-    return DK_OK;
+    return hub_json_print(root, oom, out);
 }
 
 dk_err hub_key_status_print(const hub_key_status *st, long long now, int json, FILE *out)

@@ -6,6 +6,7 @@
 #include "dk_fault.h"
 #include "dk_fs.h"
 #include "dk_log.h"
+#include "hub_devices.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -274,16 +275,10 @@ static dk_err print_json(const hub_regkey_status *st, long long now, FILE *out)
         oom |= json_object_set_new(root, "lagging", lagging) != 0;
         retired = devices = lagging = NULL; /* owned by root now, also when a set failed */
     }
-    char *text = oom ? NULL : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(retired);
     json_decref(devices);
     json_decref(lagging);
-    json_decref(root);
-    if (!text)
-        return dk_error_set(DK_ERR_NOMEM, "out of memory");
-    fprintf(out, "%s\n", text);
-    free(text);
-    return DK_OK;
+    return hub_json_print(root, oom, out);
 }
 
 dk_err hub_regkey_status_print(const hub_regkey_status *st, long long now, int json, FILE *out)
